@@ -1,0 +1,284 @@
+//! The typed form of `scenario.toml`: the inputs of a run and every parameter.
+//!
+//! Keys are kebab-case, unknown keys are errors, and units are part of key names (`cell-size-m`). Paths are
+//! written relative to the scenario file's folder; [`ScenarioConfig::resolve_paths`] makes them absolute.
+//!
+//! ```
+//! use branchnet_core::ScenarioConfig;
+//! let config: ScenarioConfig = toml::from_str(r#"
+//!     name = "Tiny"
+//!     [demand]
+//!     path = "cells.csv"
+//!     columns = ["population"]
+//!     [[sites]]
+//!     kind = "own"
+//!     path = "branches.csv"
+//! "#).unwrap();
+//! assert_eq!(config.sites[0].id_column, "id");
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::SiteKind;
+
+/// A whole `scenario.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ScenarioConfig {
+    /// Scenario name, shown in reports.
+    pub name: String,
+    /// Free text.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Currency of every money figure in the inputs (ISO 4217 code).
+    #[serde(default = "default_currency")]
+    pub currency: String,
+    /// How the metric frame is chosen.
+    #[serde(default)]
+    pub frame: FrameConfig,
+    /// The demand grid (population and other per-cell values).
+    pub demand: DemandInput,
+    /// Grids at other resolutions joined onto the demand cells (e.g. transactions on a 500 m grid).
+    #[serde(default)]
+    pub transactions: Vec<GridJoinInput>,
+    /// Site layers: own branches, competitors, candidates.
+    #[serde(default)]
+    pub sites: Vec<SiteInput>,
+    /// Region layers, coarse to fine (city, district/county, township).
+    #[serde(default)]
+    pub regions: Vec<RegionInput>,
+}
+
+fn default_currency() -> String {
+    "CNY".into()
+}
+
+impl ScenarioConfig {
+    /// Makes every input path absolute by resolving it against `base` (the scenario file's folder).
+    pub fn resolve_paths(&mut self, base: &Path) {
+        let resolve = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        resolve(&mut self.demand.path);
+        self.transactions.iter_mut().for_each(|t| resolve(&mut t.path));
+        self.sites.iter_mut().for_each(|s| resolve(&mut s.path));
+        self.regions.iter_mut().for_each(|r| resolve(&mut r.path));
+    }
+}
+
+/// How the metric frame is chosen. By default it is centred on the data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct FrameConfig {
+    /// Central meridian of the transverse Mercator frame; the middle of the data when absent.
+    #[serde(default)]
+    pub central_meridian_deg: Option<f64>,
+    /// Latitude of the frame's origin; the middle of the data when absent.
+    #[serde(default)]
+    pub origin_lat_deg: Option<f64>,
+    /// Largest relative distance error accepted before the validation report warns (0.001 = 0.1%).
+    #[serde(default = "default_max_scale_error")]
+    pub max_scale_error: f64,
+}
+
+fn default_max_scale_error() -> f64 {
+    1e-3
+}
+
+impl Default for FrameConfig {
+    fn default() -> Self {
+        Self {
+            central_meridian_deg: None,
+            origin_lat_deg: None,
+            max_scale_error: default_max_scale_error(),
+        }
+    }
+}
+
+/// Which columns hold a point's position. Give `lon` + `lat`, or `x` + `y` + `crs`, or `h3`.
+///
+/// When the whole table is absent, columns named `lon`/`lng`/`longitude` and `lat`/`latitude` are used.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Coordinates {
+    /// Longitude column (WGS84 degrees, or degrees of `crs` when that is geographic).
+    #[serde(default)]
+    pub lon: Option<String>,
+    /// Latitude column.
+    #[serde(default)]
+    pub lat: Option<String>,
+    /// Easting column in `crs`.
+    #[serde(default)]
+    pub x: Option<String>,
+    /// Northing column in `crs`.
+    #[serde(default)]
+    pub y: Option<String>,
+    /// Coordinate reference system of `x`/`y` (or `lon`/`lat`), as `EPSG:<code>`.
+    #[serde(default)]
+    pub crs: Option<String>,
+    /// Column of H3 cell indexes (hex strings or 64-bit integers); cells are placed at their centres.
+    #[serde(default)]
+    pub h3: Option<String>,
+}
+
+/// The demand grid: a table (CSV, Parquet) of points with values, or a single-band GeoTIFF raster.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct DemandInput {
+    /// File path (`.csv`, `.parquet`, `.tif`/`.tiff`).
+    pub path: PathBuf,
+    /// Position columns of a table.
+    #[serde(default)]
+    pub coordinates: Option<Coordinates>,
+    /// Value columns to keep; every numeric column but the coordinates when absent.
+    #[serde(default)]
+    pub columns: Option<Vec<String>>,
+    /// Name of the value of a raster's band (default `population`).
+    #[serde(default)]
+    pub raster_value: Option<String>,
+    /// Value columns that may be negative (growth rates); every other value column must be ≥ 0.
+    #[serde(default)]
+    pub signed_columns: Vec<String>,
+    /// Cell side in metres; read from the raster, or inferred from the grid spacing, when absent.
+    #[serde(default)]
+    pub cell_size_m: Option<f64>,
+}
+
+/// A grid at another resolution (e.g. transactions on 500 m cells) joined onto the demand cells.
+///
+/// Each demand cell takes the value of the nearest grid cell centre; each grid cell's value is split over the
+/// demand cells that took it in proportion to `weight-column`, so the total is preserved exactly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct GridJoinInput {
+    /// File path (`.csv`, `.parquet`, `.tif`/`.tiff`).
+    pub path: PathBuf,
+    /// Position columns of a table.
+    #[serde(default)]
+    pub coordinates: Option<Coordinates>,
+    /// Value columns to join; every numeric column but the coordinates when absent.
+    #[serde(default)]
+    pub columns: Option<Vec<String>>,
+    /// Name of the value of a raster's band (default `transactions`).
+    #[serde(default)]
+    pub raster_value: Option<String>,
+    /// Demand column used to split each grid cell's value; equal shares when absent.
+    #[serde(default)]
+    pub weight_column: Option<String>,
+}
+
+/// One layer of sites: a table (CSV, Parquet) or GeoJSON points.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct SiteInput {
+    /// Own branches, competitors or candidate sites.
+    pub kind: SiteKind,
+    /// File path (`.csv`, `.parquet`, `.geojson`/`.json`).
+    pub path: PathBuf,
+    /// Position columns of a table (GeoJSON uses its point geometry).
+    #[serde(default)]
+    pub coordinates: Option<Coordinates>,
+    /// Column (or GeoJSON property) holding the site id.
+    #[serde(default = "default_id_column")]
+    pub id_column: String,
+    /// Bank name for every site of the layer (e.g. a competitor layer from one bank).
+    #[serde(default)]
+    pub brand: Option<String>,
+    /// Where each attribute is read from; by default from a column of the attribute's own name.
+    #[serde(default)]
+    pub attributes: AttributeColumns,
+    /// Further numeric columns to keep as site attributes (footfall, visibility, ...).
+    #[serde(default)]
+    pub extra_columns: Vec<String>,
+}
+
+fn default_id_column() -> String {
+    "id".into()
+}
+
+/// Column names of the standard site attributes. An attribute left unset is read from the column of its
+/// default name (given in brackets) when the file has one, and is absent otherwise.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct AttributeColumns {
+    /// Display name (`name`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Bank or brand (`brand`).
+    #[serde(default)]
+    pub brand: Option<String>,
+    /// Format: full, light, smart, community, self-service (`format`).
+    #[serde(default)]
+    pub format: Option<String>,
+    /// Teller counters (`counters`).
+    #[serde(default)]
+    pub counters: Option<String>,
+    /// Staff headcount (`staff`).
+    #[serde(default)]
+    pub staff: Option<String>,
+    /// Annual operating cost (`annual_cost`).
+    #[serde(default)]
+    pub annual_cost: Option<String>,
+    /// Observed yearly volume (`observed_volume`).
+    #[serde(default)]
+    pub observed_volume: Option<String>,
+    /// Protected flag: true/false, yes/no, 1/0 (`protected`).
+    #[serde(default)]
+    pub protected: Option<String>,
+    /// One-off opening cost (`open_cost`).
+    #[serde(default)]
+    pub open_cost: Option<String>,
+    /// Annual rent (`rent`).
+    #[serde(default)]
+    pub rent: Option<String>,
+}
+
+/// One level of administrative regions, from GeoJSON polygons and multipolygons.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RegionInput {
+    /// Level name (city, district, county, township ...).
+    pub level: String,
+    /// GeoJSON file of polygon or multipolygon features.
+    pub path: PathBuf,
+    /// Feature property holding the region id.
+    #[serde(default = "default_id_column")]
+    pub id_property: String,
+    /// Feature property holding the display name.
+    #[serde(default)]
+    pub name_property: Option<String>,
+    /// Feature property holding the id of the enclosing region one level up; by containment when absent.
+    #[serde(default)]
+    pub parent_property: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_rejected_with_their_name() {
+        let err = toml::from_str::<ScenarioConfig>(
+            "name = \"x\"\n[demand]\npath = \"a.csv\"\nradius = 3\n",
+        )
+        .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("unknown field `radius`"), "{msg}");
+    }
+
+    #[test]
+    fn relative_paths_resolve_against_the_scenario_folder() {
+        let mut config: ScenarioConfig = toml::from_str(
+            "name = \"x\"\n[demand]\npath = \"cells.csv\"\n[[sites]]\nkind = \"candidate\"\npath = \"/abs/c.csv\"\n",
+        )
+        .expect("valid");
+        config.resolve_paths(Path::new("/data/city"));
+        assert_eq!(config.demand.path, PathBuf::from("/data/city/cells.csv"));
+        assert_eq!(config.sites[0].path, PathBuf::from("/abs/c.csv"));
+        assert_eq!(config.currency, "CNY");
+    }
+}

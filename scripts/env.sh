@@ -1,0 +1,35 @@
+# Sourced by the other scripts: where builds go and the tools they need, installed on first use.
+#
+# Builds go to a target directory outside the clone, so that a fresh clone on the same machine (as CI makes)
+# reuses earlier work; nothing depends on it being warm.
+set -euo pipefail
+
+BRANCHNET_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BRANCHNET_CACHE="${BRANCHNET_CACHE:-$HOME/.cache/branchnet}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$BRANCHNET_CACHE/target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+# Python tools the build needs (cmake and libclang for HiGHS, which builds from source) live in a venv
+# outside the clone, created once.
+BRANCHNET_VENV="$BRANCHNET_CACHE/venv"
+ensure_venv() {
+    if [ ! -x "$BRANCHNET_VENV/bin/python" ]; then
+        echo "== creating $BRANCHNET_VENV" >&2
+        python3 -m venv "$BRANCHNET_VENV"
+        "$BRANCHNET_VENV/bin/python" -m pip install --quiet --upgrade pip
+    fi
+    export PATH="$BRANCHNET_VENV/bin:$PATH"
+}
+
+# cmake and libclang (bindgen) from PyPI: a fresh machine has neither and HiGHS needs both.
+ensure_native_build_tools() {
+    ensure_venv
+    if ! "$BRANCHNET_VENV/bin/python" -c "import clang, cmake" 2>/dev/null; then
+        echo "== installing cmake and libclang into $BRANCHNET_VENV" >&2
+        "$BRANCHNET_VENV/bin/python" -m pip install --quiet "cmake>=3.28,<5" "libclang>=18,<19"
+    fi
+    LIBCLANG_PATH="$("$BRANCHNET_VENV/bin/python" -c 'import clang, os; print(os.path.join(os.path.dirname(clang.__file__), "native"))')"
+    export LIBCLANG_PATH
+}
+
+cd "$BRANCHNET_ROOT"
