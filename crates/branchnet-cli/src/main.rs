@@ -1,0 +1,42 @@
+//! The `branchnet` command-line tool.
+// The CLI is where output to the terminal belongs.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod validate;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+/// Plan bank branch networks: which branches to keep, close, relocate, open or convert, where and why.
+#[derive(Debug, Parser)]
+#[command(name = "branchnet", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Read a scenario and every input it names, check them and print a summary.
+    Validate(validate::Args),
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Validate(args) => validate::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

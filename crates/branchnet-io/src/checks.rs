@@ -1,0 +1,103 @@
+//! Checks for suspicious-but-usable inputs; each adds findings to the validation report, dropping nothing.
+
+use std::collections::HashMap;
+
+use branchnet_core::{Cells, FindingKind, SiteKind, Sites, ValidationReport};
+use rstar::RTree;
+use rstar::primitives::GeomWithData;
+
+/// Sites of one kind closer than this stand "at the same place" (same address, geocoded twice).
+pub const SHARED_LOCATION_M: f64 = 1.0;
+
+/// Finds groups of sites of one kind at the same place, one finding per file and group.
+pub fn shared_locations(sites: &Sites, files: &[String], report: &mut ValidationReport) {
+    for kind in SiteKind::ALL {
+        let members: Vec<_> = sites.all().iter().filter(|s| s.kind == kind).collect();
+        let tree = RTree::bulk_load(
+            members
+                .iter()
+                .enumerate()
+                .map(|(i, s)| GeomWithData::new([s.x, s.y], i))
+                .collect(),
+        );
+        let mut grouped = vec![false; members.len()];
+        for (i, site) in members.iter().enumerate() {
+            if grouped[i] {
+                continue;
+            }
+            let mut group: Vec<usize> = tree
+                .locate_within_distance([site.x, site.y], SHARED_LOCATION_M * SHARED_LOCATION_M)
+                .map(|p| p.data)
+                .filter(|&j| !grouped[j])
+                .collect();
+            if group.len() < 2 {
+                continue;
+            }
+            group.sort_unstable();
+            group.iter().for_each(|&j| grouped[j] = true);
+            let ids: Vec<&str> = group.iter().map(|&j| members[j].id.as_str()).collect();
+            let first = members[group[0]];
+            report.push(
+                FindingKind::SharedLocation,
+                files.get(first.source.layer).cloned(),
+                group.iter().map(|&j| members[j].source.row).collect(),
+                format!(
+                    "{} {kind} sites stand within {SHARED_LOCATION_M} m of each other at ({:.6}, {:.6}): {}",
+                    ids.len(),
+                    first.lon,
+                    first.lat,
+                    ids.join(", ")
+                ),
+            );
+        }
+    }
+}
+
+/// Finds cells sharing a centre, and cells whose every value is zero.
+pub fn cell_checks(cells: &Cells, rows: &[usize], file: &str, report: &mut ValidationReport) {
+    // Centres are compared at 1 cm: grid centres that differ less are the same cell written twice.
+    let key = |i: usize| {
+        (
+            (cells.x()[i] * 100.0).round() as i64,
+            (cells.y()[i] * 100.0).round() as i64,
+        )
+    };
+    let mut first: HashMap<(i64, i64), usize> = HashMap::with_capacity(cells.len());
+    let mut duplicates = Vec::new();
+    for i in 0..cells.len() {
+        if let Some(&j) = first.get(&key(i)) {
+            duplicates.push((rows[j], rows[i]));
+        } else {
+            first.insert(key(i), i);
+        }
+    }
+    if !duplicates.is_empty() {
+        report.push(
+            FindingKind::DuplicateCells,
+            Some(file.to_string()),
+            duplicates.iter().map(|&(_, r)| r).collect(),
+            format!(
+                "{} cells share a centre with an earlier cell (first pair: rows {} and {}); both are kept and \
+                 their values count twice unless the inputs are fixed",
+                duplicates.len(),
+                duplicates[0].0,
+                duplicates[0].1
+            ),
+        );
+    }
+    let empty: Vec<usize> = (0..cells.len())
+        .filter(|&i| cells.columns().iter().all(|c| c.values[i] == 0.0))
+        .map(|i| rows[i])
+        .collect();
+    if !empty.is_empty() {
+        report.push(
+            FindingKind::EmptyCells,
+            Some(file.to_string()),
+            empty.clone(),
+            format!(
+                "{} cells have every value zero; they are kept and carry no demand",
+                empty.len()
+            ),
+        );
+    }
+}

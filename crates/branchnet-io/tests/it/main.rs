@@ -1,0 +1,7 @@
+//! Integration tests of branchnet-io: real inputs load with the right figures; broken copies of them fail with
+//! messages that name the file, row, column and what was expected.
+
+mod broken_inputs;
+mod fixtures;
+mod regions_and_joins;
+mod singapore;
