@@ -155,7 +155,11 @@ mod tests {
         assert_eq!(cells.column_total("population"), Some(7.0));
         assert!(matches!(
             cells.add_column("elderly", vec![1.0]),
-            Err(CoreError::ColumnLength { expected: 2, found: 1, .. })
+            Err(CoreError::ColumnLength {
+                expected: 2,
+                found: 1,
+                ..
+            })
         ));
         assert_eq!(
             cells.add_column("population", vec![1.0, 1.0]),

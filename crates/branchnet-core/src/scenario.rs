@@ -48,10 +48,7 @@ impl Scenario {
                 .iter()
                 .map(|c| (c.name.clone(), c.values.iter().sum()))
                 .collect(),
-            sites: SiteKind::ALL
-                .iter()
-                .map(|&k| (k, self.sites.count(k)))
-                .collect(),
+            sites: SiteKind::ALL.iter().map(|&k| (k, self.sites.count(k))).collect(),
             regions: self
                 .regions
                 .levels()

@@ -88,13 +88,10 @@ impl FromStr for BranchFormat {
     /// Parses a format name, ignoring case and accepting `_` or a space for `-`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let norm = s.trim().to_ascii_lowercase().replace(['_', ' '], "-");
-        Self::ALL
-            .into_iter()
-            .find(|f| f.as_str() == norm)
-            .ok_or_else(|| {
-                let names: Vec<_> = Self::ALL.iter().map(|f| f.as_str()).collect();
-                format!("one of {}", names.join(", "))
-            })
+        Self::ALL.into_iter().find(|f| f.as_str() == norm).ok_or_else(|| {
+            let names: Vec<_> = Self::ALL.iter().map(|f| f.as_str()).collect();
+            format!("one of {}", names.join(", "))
+        })
     }
 }
 

@@ -139,7 +139,7 @@ impl TransverseMercator {
         };
         // The meridian distance of the origin through the same series, so that forward and inverse stay exact
         // inverses of each other rather than mixing two approximations of the meridian arc.
-        tm.y_origin = tm.conformal_to_rectifying(0.0, lat0_deg.to_radians()).0;
+        tm.y_origin = tm.geodetic_to_rectifying(0.0, lat0_deg.to_radians()).0;
         tm
     }
 
@@ -155,7 +155,7 @@ impl TransverseMercator {
 
     /// Projects a longitude/latitude (degrees) to easting/northing `(x, y)` in metres.
     pub fn forward(&self, lon_deg: f64, lat_deg: f64) -> (f64, f64) {
-        let (xi, eta) = self.conformal_to_rectifying(
+        let (xi, eta) = self.geodetic_to_rectifying(
             wrap_deg(lon_deg - self.lon0_deg).to_radians(),
             lat_deg.to_radians(),
         );
@@ -217,7 +217,7 @@ impl TransverseMercator {
 
     /// Longitude offset from the central meridian and latitude (radians) → unscaled rectifying coordinates
     /// `(ξ, η)` (Karney 2011, eqs. 7–11 with the α series); multiply by `k0·A` for metres.
-    fn conformal_to_rectifying(&self, lam: f64, phi: f64) -> (f64, f64) {
+    fn geodetic_to_rectifying(&self, lam: f64, phi: f64) -> (f64, f64) {
         let tau_c = self.conformal_tau(phi.tan());
         let (sin_lam, cos_lam) = lam.sin_cos();
         let xi_c = tau_c.atan2(cos_lam);
