@@ -263,7 +263,7 @@ mod tests {
     #[test]
     fn unknown_keys_are_rejected_with_their_name() {
         let err = toml::from_str::<ScenarioConfig>("name = \"x\"\n[demand]\npath = \"a.csv\"\nradius = 3\n")
-            .unwrap_err();
+            .expect_err("an unknown key");
         let msg = err.to_string();
         assert!(msg.contains("unknown field `radius`"), "{msg}");
     }

@@ -227,7 +227,7 @@ mod tests {
     fn formats_parse_loosely_and_explain_failures() {
         assert_eq!("Self_Service".parse(), Ok(BranchFormat::SelfService));
         assert_eq!(" light ".parse(), Ok(BranchFormat::Light));
-        let err = "kiosk".parse::<BranchFormat>().unwrap_err();
+        let err = "kiosk".parse::<BranchFormat>().expect_err("not a format");
         assert!(err.contains("self-service"), "{err}");
     }
 }

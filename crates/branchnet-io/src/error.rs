@@ -122,8 +122,8 @@ pub enum InputError {
         at: Location,
         /// The id.
         id: String,
-        /// Where it was first seen.
-        first: Location,
+        /// Where it was first seen (boxed: keeps every `Result` of this crate small).
+        first: Box<Location>,
     },
     /// A raster lacks what branchnet needs (georeference, a single band, a known CRS ...).
     #[error("{at}: {message}")]

@@ -89,7 +89,7 @@ pub fn build_scenario(config: &ScenarioConfig, scenario_path: &Path) -> Result<L
                 return Err(InputError::DuplicateId {
                     at: here,
                     id: site.id,
-                    first: first.clone(),
+                    first: Box::new(first.clone()),
                 });
             }
             first_seen.insert(site.id.clone(), here);

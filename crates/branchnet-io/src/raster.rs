@@ -7,11 +7,6 @@
 //!
 //! A population raster is mostly empty (sea, nodata, uninhabited land), so only the populated pixels
 //! are returned; the full grid is held once, as decoded, and scanned in place.
-#![allow(
-    clippy::result_large_err,
-    reason = "InputError is the crate's shared error type; errors are rare and end a read, so its size does \
-              not matter here"
-)]
 
 use std::fs::File;
 use std::io::BufReader;

@@ -50,7 +50,7 @@ pub fn read_region_layer(input: &RegionInput) -> Result<Vec<RegionFeature>, Inpu
             return Err(InputError::DuplicateId {
                 at: Location::cell(path, row, input.id_property.as_str()),
                 id,
-                first: Location::cell(path, first, input.id_property.as_str()),
+                first: Box::new(Location::cell(path, first, input.id_property.as_str())),
             });
         }
         seen.insert(id.clone(), row);

@@ -3,5 +3,6 @@
 
 mod broken_inputs;
 mod fixtures;
+mod raster;
 mod regions_and_joins;
 mod singapore;
