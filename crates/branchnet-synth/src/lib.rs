@@ -1,0 +1,28 @@
+//! Seeded generators of synthetic branchnet inputs.
+//!
+//! * [`generate_demo_city`] / [`write_demo_city`]: *Jiangcheng*, a fictional Chinese prefecture-level city
+//!   (~5 million people, 81 own branches, 3 competitor banks, 1,500 candidate sites, districts and townships)
+//!   — the data behind `data/demo-city`;
+//! * [`write_province`]: a large, plainer province (a million cells, thousands of sites and regions) for
+//!   ingestion benchmarks.
+//!
+//! Everything is deterministic: the same seed gives byte-identical files. Generators work in a local metric
+//! plane ([`LocalFrame`]) and write WGS84 longitude/latitude. Region layers are built from one jittered quad
+//! mesh ([`mesh::QuadMesh`]), so they tile their area exactly and finer levels nest in coarser ones.
+//!
+//! ```no_run
+//! let dir = std::env::temp_dir().join("province");
+//! let spec = branchnet_synth::ProvinceSpec { cells: 10_000, sites: 100, regions: 30, seed: 7 };
+//! let scenario = branchnet_synth::write_province(&dir, &spec)?;
+//! # Ok::<(), anyhow::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+pub mod city;
+mod common;
+pub mod mesh;
+mod province;
+
+pub use city::{DemoCity, DemoCitySummary, DistrictFigures, generate_demo_city, write_demo_city};
+pub use common::{LocalFrame, WeightedPicker, round_to};
+pub use province::{ProvinceSpec, write_province};
