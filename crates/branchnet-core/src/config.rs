@@ -51,11 +51,76 @@ pub struct ScenarioConfig {
     pub regions: Vec<RegionInput>,
 }
 
+/// A value in `scenario.toml` that parses but cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigIssue {
+    /// Dotted key, e.g. `demand.cell-size-m` or `sites[2].id-column`.
+    pub key: String,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
 fn default_currency() -> String {
     "CNY".into()
 }
 
 impl ScenarioConfig {
+    /// Checks the values serde cannot: ranges and non-empty names.
+    ///
+    /// # Errors
+    /// The first unusable value, with its key.
+    pub fn check(&self) -> Result<(), ConfigIssue> {
+        let issue = |key: &str, message: &str| {
+            Err(ConfigIssue {
+                key: key.to_string(),
+                message: message.to_string(),
+            })
+        };
+        let positive = |v: f64| v.is_finite() && v > 0.0;
+        if let Some(size) = self.demand.cell_size_m
+            && !positive(size)
+        {
+            return issue("demand.cell-size-m", "expected a positive number of metres");
+        }
+        if !positive(self.frame.max_scale_error) {
+            return issue(
+                "frame.max-scale-error",
+                "expected a positive ratio (0.001 = 0.1%)",
+            );
+        }
+        if let Some(lon) = self.frame.central_meridian_deg
+            && !(-180.0..=180.0).contains(&lon)
+        {
+            return issue(
+                "frame.central-meridian-deg",
+                "expected a longitude between -180 and 180",
+            );
+        }
+        if let Some(lat) = self.frame.origin_lat_deg
+            && !(-90.0..=90.0).contains(&lat)
+        {
+            return issue("frame.origin-lat-deg", "expected a latitude between -90 and 90");
+        }
+        for (i, layer) in self.sites.iter().enumerate() {
+            if layer.id_column.trim().is_empty() {
+                return issue(&format!("sites[{i}].id-column"), "expected a column name");
+            }
+        }
+        let mut levels = std::collections::HashSet::new();
+        for (i, layer) in self.regions.iter().enumerate() {
+            if !levels.insert(layer.level.as_str()) {
+                return issue(
+                    &format!("regions[{i}].level"),
+                    &format!(
+                        "level `{}` is named twice; expected one layer per level",
+                        layer.level
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+
     /// Makes every input path absolute by resolving it against `base` (the scenario file's folder).
     pub fn resolve_paths(&mut self, base: &Path) {
         let resolve = |p: &mut PathBuf| {
@@ -266,6 +331,20 @@ mod tests {
             .expect_err("an unknown key");
         let msg = err.to_string();
         assert!(msg.contains("unknown field `radius`"), "{msg}");
+    }
+
+    #[test]
+    fn unusable_values_are_named_by_key() {
+        let config: ScenarioConfig =
+            toml::from_str("name = \"x\"\n[demand]\npath = \"a.csv\"\ncell-size-m = -100\n").expect("parses");
+        let issue = config.check().expect_err("negative cell size");
+        assert_eq!(issue.key, "demand.cell-size-m");
+        let config: ScenarioConfig = toml::from_str(
+            "name = \"x\"\n[demand]\npath = \"a.csv\"\n[[regions]]\nlevel = \"d\"\npath = \"a.geojson\"\n\
+             [[regions]]\nlevel = \"d\"\npath = \"b.geojson\"\n",
+        )
+        .expect("parses");
+        assert_eq!(config.check().expect_err("level twice").key, "regions[1].level");
     }
 
     #[test]

@@ -19,7 +19,7 @@ mod scenario;
 mod sites;
 
 pub use cells::{Cells, ValueColumn};
-pub use config::ScenarioConfig;
+pub use config::{ConfigIssue, ScenarioConfig};
 pub use error::CoreError;
 pub use frame::FrameDef;
 pub use regions::{NO_REGION, Region, RegionIdx, RegionLevel, Regions};

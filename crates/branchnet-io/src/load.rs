@@ -45,6 +45,10 @@ pub fn read_config(path: &Path) -> Result<ScenarioConfig, InputError> {
             },
         }
     })?;
+    config.check().map_err(|issue| InputError::Config {
+        at: Location::column(path, issue.key),
+        message: issue.message,
+    })?;
     let base = path.parent().map_or_else(PathBuf::new, Path::to_path_buf);
     config.resolve_paths(&base);
     Ok(config)

@@ -2,6 +2,7 @@
 //! messages that name the file, row, column and what was expected.
 
 mod broken_inputs;
+mod demo_city;
 mod fixtures;
 mod raster;
 mod regions_and_joins;
