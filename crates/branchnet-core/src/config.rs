@@ -60,6 +60,14 @@ pub struct ConfigIssue {
     pub message: String,
 }
 
+fn first_duplicate(names: &[String]) -> Option<&str> {
+    let mut seen = std::collections::HashSet::new();
+    names
+        .iter()
+        .find(|n| !seen.insert(n.as_str()))
+        .map(String::as_str)
+}
+
 fn default_currency() -> String {
     "CNY".into()
 }
@@ -100,6 +108,45 @@ impl ScenarioConfig {
             && !(-90.0..=90.0).contains(&lat)
         {
             return issue("frame.origin-lat-deg", "expected a latitude between -90 and 90");
+        }
+        if let Some(columns) = &self.demand.columns {
+            if columns.is_empty() {
+                return issue(
+                    "demand.columns",
+                    "expected at least one value column (e.g. population)",
+                );
+            }
+            if let Some(dup) = first_duplicate(columns) {
+                return issue("demand.columns", &format!("column `{dup}` is listed twice"));
+            }
+        }
+        for (i, grid) in self.transactions.iter().enumerate() {
+            if let Some(size) = grid.cell_size_m
+                && !positive(size)
+            {
+                return issue(
+                    &format!("transactions[{i}].cell-size-m"),
+                    "expected a positive number of metres",
+                );
+            }
+            if let Some(w) = &grid.weight_column
+                && self.demand.signed_columns.contains(w)
+            {
+                return issue(
+                    &format!("transactions[{i}].weight-column"),
+                    &format!(
+                        "`{w}` may be negative (it is in `demand.signed-columns`); expected a column ≥ 0"
+                    ),
+                );
+            }
+        }
+        if let Some(first) = self.regions.first()
+            && first.parent_property.is_some()
+        {
+            return issue(
+                "regions[0].parent-property",
+                "the first (coarsest) region level has no level above it; expected no parent-property",
+            );
         }
         for (i, layer) in self.sites.iter().enumerate() {
             if layer.id_column.trim().is_empty() {
@@ -166,7 +213,8 @@ impl Default for FrameConfig {
 
 /// Which columns hold a point's position. Give `lon` + `lat`, or `x` + `y` + `crs`, or `h3`.
 ///
-/// When the whole table is absent, columns named `lon`/`lng`/`longitude` and `lat`/`latitude` are used.
+/// When the whole table is absent, columns named `lon`/`lng`/`longitude`/`long` and `lat`/`latitude` are used.
+/// GeoJSON layers take positions from their point geometries and must not set it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Coordinates {
@@ -208,7 +256,7 @@ pub struct DemandInput {
     /// Value columns that may be negative (growth rates); every other value column must be ≥ 0.
     #[serde(default)]
     pub signed_columns: Vec<String>,
-    /// Cell side in metres; read from the raster, or inferred from the grid spacing, when absent.
+    /// Cell side in metres; read from a raster's geotransform when absent (unknown for tables).
     #[serde(default)]
     pub cell_size_m: Option<f64>,
 }
@@ -231,9 +279,13 @@ pub struct GridJoinInput {
     /// Name of the value of a raster's band (default `transactions`).
     #[serde(default)]
     pub raster_value: Option<String>,
-    /// Demand column used to split each grid cell's value; equal shares when absent.
+    /// Demand column used to split each grid cell's value; equal shares when absent. It must be ≥ 0, so it
+    /// cannot be one of `demand.signed-columns`.
     #[serde(default)]
     pub weight_column: Option<String>,
+    /// Side of a grid cell in metres; estimated from the spacing of the grid's points when absent.
+    #[serde(default)]
+    pub cell_size_m: Option<f64>,
 }
 
 /// One layer of sites: a table (CSV, Parquet) or GeoJSON points.

@@ -1,6 +1,6 @@
 //! Checks for suspicious-but-usable inputs; each adds findings to the validation report, dropping nothing.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use branchnet_core::{Cells, FindingKind, SiteKind, Sites, ValidationReport};
 use rstar::RTree;
@@ -9,7 +9,7 @@ use rstar::primitives::GeomWithData;
 /// Sites of one kind closer than this stand "at the same place" (same address, geocoded twice).
 pub const SHARED_LOCATION_M: f64 = 1.0;
 
-/// Finds groups of sites of one kind at the same place, one finding per file and group.
+/// Finds groups of sites of one kind at the same place: one finding per group and file it spans.
 pub fn shared_locations(sites: &Sites, files: &[String], report: &mut ValidationReport) {
     for kind in SiteKind::ALL {
         let members: Vec<_> = sites.all().iter().filter(|s| s.kind == kind).collect();
@@ -37,18 +37,29 @@ pub fn shared_locations(sites: &Sites, files: &[String], report: &mut Validation
             group.iter().for_each(|&j| grouped[j] = true);
             let ids: Vec<&str> = group.iter().map(|&j| members[j].id.as_str()).collect();
             let first = members[group[0]];
-            report.push(
-                FindingKind::SharedLocation,
-                files.get(first.source.layer).cloned(),
-                group.iter().map(|&j| members[j].source.row).collect(),
-                format!(
-                    "{} {kind} sites stand within {SHARED_LOCATION_M} m of each other at ({:.6}, {:.6}): {}",
-                    ids.len(),
-                    first.lon,
-                    first.lat,
-                    ids.join(", ")
-                ),
+            let message = format!(
+                "{} {kind} sites stand within {SHARED_LOCATION_M} m of each other at ({:.6}, {:.6}): {}",
+                ids.len(),
+                first.lon,
+                first.lat,
+                ids.join(", ")
             );
+            // One finding per file, so that every row number is read against the right file.
+            let mut by_layer: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+            for &j in &group {
+                by_layer
+                    .entry(members[j].source.layer)
+                    .or_default()
+                    .push(members[j].source.row);
+            }
+            for (layer, rows) in by_layer {
+                report.push(
+                    FindingKind::SharedLocation,
+                    files.get(layer).cloned(),
+                    rows,
+                    message.clone(),
+                );
+            }
         }
     }
 }

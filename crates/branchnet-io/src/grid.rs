@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use crate::error::{InputError, Location};
 use crate::format::{FileFormat, file_format};
-use crate::positions::{Positions, position_columns, read_positions};
+use crate::positions::{Positions, check_positions, position_columns, read_positions};
 use crate::raster::read_geotiff;
 use crate::table::{Expect, Table};
 
@@ -26,8 +26,10 @@ pub struct GridSpec<'a> {
     pub columns: Option<&'a [String]>,
     /// Value columns that may be negative.
     pub signed_columns: &'a [String],
-    /// Name given to a raster's band.
-    pub raster_value: &'a str,
+    /// Name given to a raster's band, as configured (only for rasters).
+    pub raster_value: Option<&'a str>,
+    /// Name given to a raster's band when the scenario names none.
+    pub default_raster_value: &'a str,
     /// The scenario file, for configuration errors.
     pub scenario: &'a Path,
     /// The scenario key of this input (e.g. `demand`), for configuration errors.
@@ -73,6 +75,14 @@ pub fn read_grid(spec: GridSpec<'_>) -> Result<Grid, InputError> {
 }
 
 fn read_table_grid(spec: GridSpec<'_>) -> Result<Grid, InputError> {
+    if spec.raster_value.is_some() {
+        return Err(not_for(
+            &spec,
+            "raster-value",
+            "a table",
+            "name its value columns in `columns`",
+        ));
+    }
     let table = Table::read(spec.path)?;
     let key = format!("{}.coordinates", spec.key);
     let positions = read_positions(&table, spec.coordinates, spec.scenario, &key)?;
@@ -103,7 +113,7 @@ fn read_table_grid(spec: GridSpec<'_>) -> Result<Grid, InputError> {
             let expect = if spec.signed_columns.contains(&name) {
                 Expect::number("a value")
             } else {
-                Expect::non_negative("a value")
+                Expect::non_negative("a value; list the column in `signed-columns` if it may be negative")
             };
             table.numbers(&name, expect).map(|v| (name, v))
         })
@@ -117,6 +127,27 @@ fn read_table_grid(spec: GridSpec<'_>) -> Result<Grid, InputError> {
 }
 
 fn read_raster_grid(spec: GridSpec<'_>) -> Result<Grid, InputError> {
+    // Keys that only mean something for tables would be silently ignored here; say so instead.
+    let how = "a raster's one band is named with `raster-value`";
+    if spec.coordinates.is_some() {
+        return Err(not_for(
+            &spec,
+            "coordinates",
+            "a raster",
+            "positions come from its geotransform",
+        ));
+    }
+    if spec.columns.is_some() {
+        return Err(not_for(&spec, "columns", "a raster", how));
+    }
+    if !spec.signed_columns.is_empty() {
+        return Err(not_for(
+            &spec,
+            "signed-columns",
+            "a raster",
+            "its values must be ≥ 0",
+        ));
+    }
     let raster = read_geotiff(spec.path)?;
     let unknown = |crs: String| InputError::UnknownCrs {
         at: Location::column(spec.path, "GeoKeyDirectory"),
@@ -140,15 +171,35 @@ fn read_raster_grid(spec: GridSpec<'_>) -> Result<Grid, InputError> {
         raster.pixel_size.0
     };
     let width = raster.width as usize;
-    let rows = raster
+    let rows: Vec<usize> = raster
         .pixels
         .iter()
         .map(|&(r, c)| r as usize * width + c as usize + 1)
         .collect();
+    let positions = Positions { lon, lat };
+    check_positions(
+        &positions,
+        |i| {
+            let (r, c) = raster.pixels[i];
+            Location::cell(spec.path, r as usize + 1, format!("pixel column {}", c + 1))
+        },
+        &format!(
+            "a pixel centre inside the area of EPSG:{} (check the geotransform)",
+            crs.epsg()
+        ),
+    )?;
+    let value = spec.raster_value.unwrap_or(spec.default_raster_value);
     Ok(Grid {
-        positions: Positions { lon, lat },
-        columns: vec![(spec.raster_value.to_string(), raster.values)],
+        positions,
+        columns: vec![(value.to_string(), raster.values)],
         rows,
         cell_size_m: Some(cell_size_m),
     })
+}
+
+fn not_for(spec: &GridSpec<'_>, key: &str, kind: &str, how: &str) -> InputError {
+    InputError::Config {
+        at: Location::column(spec.scenario, format!("{}.{key}", spec.key)),
+        message: format!("does not apply to {kind} ({}): {how}", spec.path.display()),
+    }
 }

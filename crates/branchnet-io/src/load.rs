@@ -1,6 +1,6 @@
 //! Reading a whole scenario: `scenario.toml` → every input → one metric frame → regions → report.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use branchnet_core::config::GridJoinInput;
@@ -9,7 +9,7 @@ use branchnet_core::{
     ScenarioConfig, Site, Sites, ValidationReport,
 };
 use branchnet_spatial::{MetricFrame, RegionIndex};
-use geo::{InteriorPoint, MapCoords};
+use geo::{CoordsIter, InteriorPoint, MapCoords};
 use tracing::{info, instrument};
 
 use crate::checks::{cell_checks, shared_locations};
@@ -34,20 +34,16 @@ pub struct LoadedScenario {
 /// When the file cannot be read, is not valid TOML, or has unknown or mistyped keys.
 pub fn read_config(path: &Path) -> Result<ScenarioConfig, InputError> {
     let text = std::fs::read_to_string(path).map_err(|e| InputError::io(path, e))?;
-    let mut config: ScenarioConfig = toml::from_str(&text).map_err(|e| {
-        let line = e.span().map(|s| text[..s.start].matches('\n').count() + 1);
-        let message = e.message().trim().to_string();
-        InputError::Config {
-            at: Location::file(path),
-            message: match line {
-                Some(line) => format!("line {line}: {message}"),
-                None => message,
-            },
-        }
-    })?;
-    config.check().map_err(|issue| InputError::Config {
-        at: Location::column(path, issue.key),
-        message: issue.message,
+    let mut config: ScenarioConfig = toml::from_str(&text).map_err(|e| InputError::Config {
+        at: Location::file(path),
+        message: match e.span() {
+            Some(span) => {
+                let line = text[..span.start].matches('\n').count() + 1;
+                format!("line {line}: {}", e.message().trim())
+            }
+            // Without a position, the full message is the one that names the table and key.
+            None => e.to_string().trim().to_string(),
+        },
     })?;
     let base = path.parent().map_or_else(PathBuf::new, Path::to_path_buf);
     config.resolve_paths(&base);
@@ -70,6 +66,10 @@ pub fn load_scenario(path: &Path) -> Result<LoadedScenario, InputError> {
 /// As [`load_scenario`].
 #[instrument(skip_all, fields(scenario = %config.name))]
 pub fn build_scenario(config: &ScenarioConfig, scenario_path: &Path) -> Result<LoadedScenario, InputError> {
+    config.check().map_err(|issue| InputError::Config {
+        at: Location::column(scenario_path, issue.key),
+        message: issue.message,
+    })?;
     let mut report = ValidationReport::default();
 
     let demand = &config.demand;
@@ -78,37 +78,39 @@ pub fn build_scenario(config: &ScenarioConfig, scenario_path: &Path) -> Result<L
         coordinates: demand.coordinates.as_ref(),
         columns: demand.columns.as_deref(),
         signed_columns: &demand.signed_columns,
-        raster_value: demand.raster_value.as_deref().unwrap_or("population"),
+        raster_value: demand.raster_value.as_deref(),
+        default_raster_value: "population",
         scenario: scenario_path,
         key: "demand",
     })?;
     info!(cells = grid.len(), "read demand grid");
-
-    let mut sites = Vec::new();
-    let mut first_seen: HashMap<String, Location> = HashMap::new();
-    for (layer, input) in config.sites.iter().enumerate() {
-        for site in read_site_layer(layer, input, scenario_path)? {
-            let here = Location::cell(&input.path, site.source.row, input.id_column.as_str());
-            if let Some(first) = first_seen.get(&site.id) {
-                return Err(InputError::DuplicateId {
-                    at: here,
-                    id: site.id,
-                    first: Box::new(first.clone()),
-                });
-            }
-            first_seen.insert(site.id.clone(), here);
-            sites.push(site);
-        }
-    }
+    let joins: Vec<Grid> = config
+        .transactions
+        .iter()
+        .enumerate()
+        .map(|(i, input)| {
+            read_grid(GridSpec {
+                path: &input.path,
+                coordinates: input.coordinates.as_ref(),
+                columns: input.columns.as_deref(),
+                signed_columns: &[],
+                raster_value: input.raster_value.as_deref(),
+                default_raster_value: "transactions",
+                scenario: scenario_path,
+                key: &format!("transactions[{i}]"),
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let mut sites = read_sites(config, scenario_path)?;
     info!(sites = sites.len(), "read sites");
-
     let layers: Vec<Vec<RegionFeature>> = config
         .regions
         .iter()
         .map(read_region_layer)
         .collect::<Result<_, _>>()?;
 
-    let frame = choose_frame(config, &grid, &sites, &mut report, scenario_path);
+    let extent = Extent::of(&grid, &joins, &sites, &layers);
+    let frame = choose_frame(config, &extent, &mut report, scenario_path);
     let (x, y) = frame.project_all(&grid.positions.lon, &grid.positions.lat);
     let mut cells = Cells::new(x, y).map_err(|e| core_error(&demand.path, e))?;
     cells.set_cell_size_m(demand.cell_size_m.or(grid.cell_size_m));
@@ -120,13 +122,12 @@ pub fn build_scenario(config: &ScenarioConfig, scenario_path: &Path) -> Result<L
     for site in &mut sites {
         (site.x, site.y) = frame.project(site.lon, site.lat);
     }
-
-    for (i, input) in config.transactions.iter().enumerate() {
-        join_transactions(&mut cells, input, i, scenario_path, &frame, &mut report)?;
+    for (i, (input, join)) in config.transactions.iter().zip(&joins).enumerate() {
+        join_transactions(&mut cells, input, join, i, scenario_path, &frame, &mut report)?;
     }
 
-    let regions = build_regions(config, layers, &frame, &mut report);
-    assign_regions(&mut cells, &mut sites, &regions, &grid.rows, config, &mut report)?;
+    let (regions, indexes) = build_regions(config, layers, &frame, &mut report);
+    assign_regions(&mut cells, &mut sites, &indexes, &grid.rows, config, &mut report);
 
     let demand_file = demand.path.display().to_string();
     cell_checks(&cells, &grid.rows, &demand_file, &mut report);
@@ -151,6 +152,59 @@ pub fn build_scenario(config: &ScenarioConfig, scenario_path: &Path) -> Result<L
     })
 }
 
+/// Every site layer, with ids unique across layers.
+fn read_sites(config: &ScenarioConfig, scenario_path: &Path) -> Result<Vec<Site>, InputError> {
+    let mut sites = Vec::new();
+    let mut first_seen: HashMap<String, Location> = HashMap::new();
+    for (layer, input) in config.sites.iter().enumerate() {
+        for site in read_site_layer(layer, input, scenario_path)? {
+            let here = Location::cell(&input.path, site.source.row, input.id_column.as_str());
+            if let Some(first) = first_seen.get(&site.id) {
+                return Err(InputError::DuplicateId {
+                    at: here,
+                    id: site.id,
+                    first: Box::new(first.clone()),
+                });
+            }
+            first_seen.insert(site.id.clone(), here);
+            sites.push(site);
+        }
+    }
+    Ok(sites)
+}
+
+/// The longitude/latitude box of every input, and which input reaches farthest east and west.
+#[derive(Debug, Clone, Copy)]
+struct Extent {
+    lon: (f64, f64),
+    lat: (f64, f64),
+}
+
+impl Extent {
+    fn of(demand: &Grid, joins: &[Grid], sites: &[Site], regions: &[Vec<RegionFeature>]) -> Self {
+        let mut e = Extent {
+            lon: (f64::INFINITY, f64::NEG_INFINITY),
+            lat: (f64::INFINITY, f64::NEG_INFINITY),
+        };
+        let mut add = |lon: f64, lat: f64| {
+            e.lon = (e.lon.0.min(lon), e.lon.1.max(lon));
+            e.lat = (e.lat.0.min(lat), e.lat.1.max(lat));
+        };
+        for grid in std::iter::once(demand).chain(joins) {
+            for (&lon, &lat) in grid.positions.lon.iter().zip(&grid.positions.lat) {
+                add(lon, lat);
+            }
+        }
+        for site in sites {
+            add(site.lon, site.lat);
+        }
+        for c in regions.iter().flatten().flat_map(|r| r.boundary.coords_iter()) {
+            add(c.x, c.y);
+        }
+        e
+    }
+}
+
 fn core_error(file: &Path, e: branchnet_core::CoreError) -> InputError {
     InputError::Malformed {
         at: Location::file(file),
@@ -161,15 +215,11 @@ fn core_error(file: &Path, e: branchnet_core::CoreError) -> InputError {
 /// The frame from the scenario, or centred on the data; warns when distances stretch more than accepted.
 fn choose_frame(
     config: &ScenarioConfig,
-    grid: &Grid,
-    sites: &[Site],
+    extent: &Extent,
     report: &mut ValidationReport,
     scenario_path: &Path,
 ) -> MetricFrame {
-    let lons = grid.positions.lon.iter().chain(sites.iter().map(|s| &s.lon));
-    let lats = grid.positions.lat.iter().chain(sites.iter().map(|s| &s.lat));
-    let (lon_min, lon_max) = min_max(lons);
-    let (lat_min, lat_max) = min_max(lats);
+    let ((lon_min, lon_max), (lat_min, lat_max)) = (extent.lon, extent.lat);
     let fitted = MetricFrame::fit(lon_min, lon_max, lat_min, lat_max).def();
     let frame = MetricFrame::new(FrameDef {
         central_meridian_deg: config
@@ -185,9 +235,9 @@ fn choose_frame(
             Some(scenario_path.display().to_string()),
             Vec::new(),
             format!(
-                "the data span longitudes {lon_min:.3}..{lon_max:.3}; distances at the edge of the frame are \
-                 off by up to {:.3}% (accepted: {:.3}%, `frame.max-scale-error`); split the scenario or \
-                 raise the limit",
+                "the inputs span longitudes {lon_min:.3}..{lon_max:.3} and latitudes {lat_min:.3}..{lat_max:.3}; \
+                 distances at the edge of the frame are off by up to {:.3}% (accepted: {:.3}%, \
+                 `frame.max-scale-error`); split the scenario or raise the limit",
                 error * 100.0,
                 config.frame.max_scale_error * 100.0
             ),
@@ -196,57 +246,53 @@ fn choose_frame(
     frame
 }
 
-fn min_max<'a>(values: impl Iterator<Item = &'a f64>) -> (f64, f64) {
-    values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
-        (lo.min(v), hi.max(v))
-    })
-}
-
 fn join_transactions(
     cells: &mut Cells,
     input: &GridJoinInput,
+    grid: &Grid,
     index: usize,
     scenario_path: &Path,
     frame: &MetricFrame,
     report: &mut ValidationReport,
 ) -> Result<(), InputError> {
     let key = format!("transactions[{index}]");
-    let grid = read_grid(GridSpec {
-        path: &input.path,
-        coordinates: input.coordinates.as_ref(),
-        columns: input.columns.as_deref(),
-        signed_columns: &[],
-        raster_value: input.raster_value.as_deref().unwrap_or("transactions"),
-        scenario: scenario_path,
-        key: &key,
-    })?;
     let weight = match &input.weight_column {
-        Some(name) => Some(cells.column(name).ok_or_else(|| InputError::Config {
-            at: Location::column(scenario_path, format!("{key}.weight-column")),
-            message: format!(
-                "no demand column `{name}`; expected one of: {}",
-                cells.columns().iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
-            ),
-        })?),
+        Some(name) => {
+            let values = cells.column(name).ok_or_else(|| InputError::Config {
+                at: Location::column(scenario_path, format!("{key}.weight-column")),
+                message: format!(
+                    "no demand column `{name}`; expected one of: {}",
+                    cells
+                        .columns()
+                        .iter()
+                        .map(|c| c.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })?;
+            Some(values)
+        }
         None => None,
     };
     let (gx, gy) = frame.project_all(&grid.positions.lon, &grid.positions.lat);
     let values: Vec<&[f64]> = grid.columns.iter().map(|(_, v)| v.as_slice()).collect();
-    let joined = join_grid(cells.x(), cells.y(), weight, &gx, &gy, &values);
+    let spacing = input.cell_size_m.or(grid.cell_size_m);
+    let joined = join_grid(cells.x(), cells.y(), weight, (&gx, &gy), spacing, &values);
     if !joined.orphans.is_empty() {
         let moved: Vec<String> = grid
             .columns
             .iter()
             .map(|(name, v)| format!("{:.0} {name}", joined.orphans.iter().map(|&g| v[g]).sum::<f64>()))
             .collect();
+        let (sx, sy) = joined.spacing_m;
         report.push(
             FindingKind::TransactionsWithoutPopulation,
             Some(input.path.display().to_string()),
             joined.orphans.iter().map(|&g| grid.rows[g]).collect(),
             format!(
-                "{} grid cells (spacing {:.0} m) hold no demand cell; their {} went to the nearest demand cell",
+                "{} grid cells ({sx:.0} m × {sy:.0} m) hold no demand cell; their {} went to the nearest \
+                 demand cell",
                 joined.orphans.len(),
-                joined.spacing_m,
                 moved.join(", ")
             ),
         );
@@ -262,75 +308,74 @@ fn join_transactions(
     Ok(())
 }
 
-/// Projects region boundaries and links every region to its parent one level up.
+/// Projects region boundaries, indexes each level and links every region to its parent one level up.
 fn build_regions(
     config: &ScenarioConfig,
     layers: Vec<Vec<RegionFeature>>,
     frame: &MetricFrame,
     report: &mut ValidationReport,
-) -> Regions {
+) -> (Regions, Vec<RegionIndex>) {
     let mut regions: Vec<Region> = Vec::new();
-    let mut level_start = Vec::new();
+    let mut bounds = Vec::new();
     for (level, layer) in layers.iter().enumerate() {
-        level_start.push(regions.len());
-        for feature in layer {
-            regions.push(Region {
-                id: feature.id.clone(),
-                name: feature.name.clone(),
-                level,
-                parent: None,
-                boundary: feature.boundary.map_coords(|c| {
-                    let (x, y) = frame.project(c.x, c.y);
-                    geo_types::Coord { x, y }
-                }),
-            });
-        }
+        let start = regions.len();
+        regions.extend(layer.iter().map(|feature| Region {
+            id: feature.id.clone(),
+            name: feature.name.clone(),
+            level,
+            parent: None,
+            boundary: feature.boundary.map_coords(|c| {
+                let (x, y) = frame.project(c.x, c.y);
+                geo_types::Coord { x, y }
+            }),
+        }));
+        bounds.push(start..regions.len());
     }
-    level_start.push(regions.len());
+    let indexes: Vec<RegionIndex> = bounds
+        .iter()
+        .map(|range| RegionIndex::new(range.clone().map(|i| (i as RegionIdx, &regions[i].boundary))))
+        .collect();
+
     for level in 1..layers.len() {
-        let (parents, children) = (
-            level_start[level - 1]..level_start[level],
-            level_start[level]..level_start[level + 1],
-        );
-        let by_id: HashMap<&str, RegionIdx> = parents
+        let by_id: HashMap<&str, RegionIdx> = bounds[level - 1]
             .clone()
             .map(|i| (regions[i].id.as_str(), i as RegionIdx))
             .collect();
-        let index = RegionIndex::new(parents.map(|i| (i as RegionIdx, &regions[i].boundary)));
-        let mut orphans = Vec::new();
-        let mut found = Vec::with_capacity(children.len());
-        for (k, child) in children.clone().enumerate() {
-            let region = &regions[child];
-            let parent = match &layers[level][k].parent_id {
-                Some(pid) => by_id.get(pid.as_str()).copied(),
-                None if config.regions[level].parent_property.is_some() => None,
-                None => region
-                    .boundary
-                    .interior_point()
-                    .and_then(|p| index.locate(p.x(), p.y())),
-            };
-            if parent.is_none() {
-                orphans.push(layers[level][k].row);
-            }
-            found.push(parent);
-        }
-        for (child, parent) in children.zip(found) {
+        let input = &config.regions[level];
+        let parents: Vec<Option<RegionIdx>> = bounds[level]
+            .clone()
+            .zip(&layers[level])
+            .map(
+                |(child, feature)| match (&input.parent_property, &feature.parent_id) {
+                    (Some(_), Some(pid)) => by_id.get(pid.as_str()).copied(),
+                    (Some(_), None) => None,
+                    (None, _) => regions[child]
+                        .boundary
+                        .interior_point()
+                        .and_then(|p| indexes[level - 1].locate(p.x(), p.y())),
+                },
+            )
+            .collect();
+        let orphans: Vec<usize> = layers[level]
+            .iter()
+            .zip(&parents)
+            .filter(|(_, p)| p.is_none())
+            .map(|(f, _)| f.row)
+            .collect();
+        for (child, parent) in bounds[level].clone().zip(parents) {
             regions[child].parent = parent;
         }
         if !orphans.is_empty() {
-            let how = match &config.regions[level].parent_property {
-                Some(p) => format!("their `{p}` names no {} region", config.regions[level - 1].level),
-                None => format!("no {} region contains them", config.regions[level - 1].level),
+            let above = &config.regions[level - 1].level;
+            let how = match &input.parent_property {
+                Some(p) => format!("their `{p}` names no {above} region"),
+                None => format!("no {above} region contains them"),
             };
             report.push(
                 FindingKind::RegionWithoutParent,
-                Some(config.regions[level].path.display().to_string()),
+                Some(input.path.display().to_string()),
                 orphans.clone(),
-                format!(
-                    "{} {} regions have no parent: {how}",
-                    orphans.len(),
-                    config.regions[level].level
-                ),
+                format!("{} {} regions have no parent: {how}", orphans.len(), input.level),
             );
         }
     }
@@ -341,26 +386,25 @@ fn build_regions(
             name: r.level.clone(),
         })
         .collect();
-    Regions::new(levels, regions)
+    (Regions::new(levels, regions), indexes)
 }
 
 /// Puts every cell and site in its region on every level, reporting those outside all regions of a level.
 fn assign_regions(
     cells: &mut Cells,
     sites: &mut [Site],
-    regions: &Regions,
+    indexes: &[RegionIndex],
     cell_rows: &[usize],
     config: &ScenarioConfig,
     report: &mut ValidationReport,
-) -> Result<(), InputError> {
-    for (level, input) in config.regions.iter().enumerate() {
-        let index = RegionIndex::new(regions.of_level(level).map(|(i, r)| (i, &r.boundary)));
+) {
+    for (level, (input, index)) in config.regions.iter().zip(indexes).enumerate() {
         let assigned = index.locate_all(cells.x(), cells.y());
         let outside: Vec<usize> = assigned
             .iter()
-            .enumerate()
-            .filter(|(_, r)| **r == NO_REGION)
-            .map(|(i, _)| cell_rows[i])
+            .zip(cell_rows)
+            .filter(|(r, _)| **r == NO_REGION)
+            .map(|(_, &row)| row)
             .collect();
         if !outside.is_empty() {
             report.push(
@@ -378,11 +422,8 @@ fn assign_regions(
         }
         cells
             .set_regions(level, assigned)
-            .map_err(|e| InputError::Malformed {
-                at: Location::file(&input.path),
-                message: e.to_string(),
-            })?;
-        let mut outside_sites: HashMap<usize, Vec<usize>> = HashMap::new();
+            .expect("locate_all returns one region per cell");
+        let mut outside_sites: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
         for site in sites.iter_mut() {
             let r = index.locate(site.x, site.y).unwrap_or(NO_REGION);
             if r == NO_REGION {
@@ -393,9 +434,7 @@ fn assign_regions(
             }
             site.regions.push(r);
         }
-        let mut layers: Vec<_> = outside_sites.into_iter().collect();
-        layers.sort_unstable();
-        for (layer, rows) in layers {
+        for (layer, rows) in outside_sites {
             report.push(
                 FindingKind::SiteOutsideRegions,
                 Some(config.sites[layer].path.display().to_string()),
@@ -408,5 +447,4 @@ fn assign_regions(
             );
         }
     }
-    Ok(())
 }

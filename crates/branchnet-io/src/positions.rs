@@ -145,16 +145,55 @@ fn projected(table: &Table, x: &str, y: &str, crs: Crs) -> Result<Positions, Inp
         .zip(ys.par_iter())
         .map(|(&x, &y)| crs.to_lon_lat(x, y))
         .unzip();
-    if let Some(i) = (0..lon.len()).find(|&i| !(LON.check_value(lon[i]) && LAT.check_value(lat[i]))) {
-        return Err(InputError::bad_value(
-            table.path(),
-            i + 1,
-            &format!("{x}/{y}"),
-            format!("a position inside the area of EPSG:{}", crs.epsg()),
-            format!("x = {}, y = {}", xs[i], ys[i]),
-        ));
+    let positions = Positions { lon, lat };
+    let at = |i: usize| Location::cell(table.path(), i + 1, format!("{x}/{y}"));
+    let expected = format!("a position inside the area of EPSG:{}", crs.epsg());
+    check_positions(&positions, at, &expected).map_err(|e| match e {
+        InputError::BadValue { at, expected, .. } => {
+            let i = at.row.map_or(0, |r| r - 1);
+            InputError::BadValue {
+                at,
+                expected,
+                found: format!("x = {}, y = {}", xs[i], ys[i]),
+            }
+        }
+        other => other,
+    })?;
+    if let Crs::TransverseMercator { tm, epsg } = crs {
+        // Far outside a transverse Mercator zone the inverse still returns a valid-looking lon/lat: catch
+        // points more than ~900 km from the central meridian (scale > 1.01), typically swapped x and y.
+        let far =
+            (0..positions.lon.len()).find(|&i| tm.scale_factor(positions.lon[i], positions.lat[i]) > 1.01);
+        if let Some(i) = far {
+            return Err(InputError::BadValue {
+                at: at(i),
+                expected: format!(
+                    "a position within the zone of EPSG:{epsg}; x and y may be swapped (in Chinese \
+                     surveying X is the northing): name the easting column `x` and the northing column `y`"
+                ),
+                found: format!("x = {}, y = {}", xs[i], ys[i]),
+            });
+        }
     }
-    Ok(Positions { lon, lat })
+    Ok(positions)
+}
+
+/// Checks that every position is a valid longitude/latitude; `at` names the offending row for the message.
+pub(crate) fn check_positions(
+    positions: &Positions,
+    at: impl Fn(usize) -> Location,
+    expected: &str,
+) -> Result<(), InputError> {
+    let bad = (0..positions.lon.len())
+        .find(|&i| !(LON.check_value(positions.lon[i]) && LAT.check_value(positions.lat[i])));
+    match bad {
+        Some(i) => Err(InputError::BadValue {
+            at: at(i),
+            expected: expected.to_string(),
+            found: format!("longitude {}, latitude {}", positions.lon[i], positions.lat[i]),
+        }),
+        None => Ok(()),
+    }
 }
 
 fn h3_centres(table: &Table, column: &str) -> Result<Positions, InputError> {

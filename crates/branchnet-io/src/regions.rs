@@ -32,11 +32,32 @@ pub struct RegionFeature {
 pub fn read_region_layer(input: &RegionInput) -> Result<Vec<RegionFeature>, InputError> {
     let path = input.path.as_path();
     let features = read_features(path)?;
+    // A misspelt property name would otherwise read as "absent" on every feature.
+    for (key, property) in [
+        ("name-property", &input.name_property),
+        ("parent-property", &input.parent_property),
+    ] {
+        if let Some(property) = property
+            && !features.iter().any(|f| f.contains_property(property))
+        {
+            return Err(InputError::MissingColumn {
+                at: Location::column(path, property.as_str()),
+                expected: format!("the property named by `{key}`"),
+                available: property_names(&features),
+            });
+        }
+    }
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut regions = Vec::with_capacity(features.len());
     for (i, feature) in features.iter().enumerate() {
         let row = i + 1;
-        let text = |key: &str| feature.property(key).and_then(property_text);
+        let text = |key: &str| {
+            feature
+                .property(key)
+                .and_then(property_text)
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+        };
         let id = text(&input.id_property).ok_or_else(|| {
             InputError::bad_value(
                 path,
@@ -124,4 +145,13 @@ fn polygon(path: &Path, row: usize, rings: &PolygonType) -> Result<Polygon<f64>,
     })??;
     let interiors = rings.collect::<Result<Vec<_>, _>>()?;
     Ok(Polygon::new(exterior, interiors))
+}
+
+/// The property names used by any feature, sorted, for messages.
+fn property_names(features: &[geojson::Feature]) -> String {
+    let names: std::collections::BTreeSet<&str> = features
+        .iter()
+        .flat_map(|f| f.properties.iter().flatten().map(|(k, _)| k.as_str()))
+        .collect();
+    names.into_iter().collect::<Vec<_>>().join(", ")
 }

@@ -5,7 +5,8 @@ use std::path::Path;
 use branchnet_core::config::{AttributeColumns, SiteInput};
 use branchnet_core::{BranchFormat, Site, SourceRef};
 
-use crate::error::InputError;
+use crate::error::{InputError, Location};
+use crate::format::{FileFormat, file_format};
 use crate::positions::read_positions;
 use crate::table::{Expect, Table};
 
@@ -15,8 +16,17 @@ use crate::table::{Expect, Table};
 /// # Errors
 /// Missing or mistyped columns, bad coordinates, empty ids, unknown formats, negative counts or money.
 pub fn read_site_layer(layer: usize, input: &SiteInput, scenario: &Path) -> Result<Vec<Site>, InputError> {
-    let table = Table::read(&input.path)?;
     let key = format!("sites[{layer}].coordinates");
+    if input.coordinates.is_some() && file_format(&input.path, &[FileFormat::GeoJson]).is_ok() {
+        return Err(InputError::Config {
+            at: Location::column(scenario, key),
+            message: format!(
+                "does not apply to GeoJSON ({}): positions come from the point geometries",
+                input.path.display()
+            ),
+        });
+    }
+    let table = Table::read(&input.path)?;
     let positions = read_positions(&table, input.coordinates.as_ref(), scenario, &key)?;
     let ids = table.texts(&input.id_column, "a site id (set `id-column` to name it)")?;
     let path = table.path();
@@ -155,7 +165,7 @@ impl Resolved {
         let pick = |configured: &Option<String>, default: &str| -> Result<Option<String>, InputError> {
             match configured {
                 Some(c) if !table.has_column(c) => Err(InputError::MissingColumn {
-                    at: crate::error::Location::column(table.path(), c.as_str()),
+                    at: Location::column(table.path(), c.as_str()),
                     expected: format!("the `{default}` attribute named in the scenario"),
                     available: table.column_names().join(", "),
                 }),

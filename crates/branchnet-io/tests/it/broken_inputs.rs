@@ -306,3 +306,88 @@ fn a_file_of_unknown_format_says_which_are_accepted() {
     let msg = error_of(copy.load(&copy.path("x.toml")));
     assert_mentions(&msg, &["cells.xlsx", ".csv", ".parquet", ".tif"]);
 }
+
+#[test]
+fn swapped_gauss_kruger_x_and_y_are_caught() {
+    // Chinese surveying writes X as the northing: a point near Wuhan in EPSG:4547 (CGCS2000 GK CM 114°E) with
+    // its columns swapped lands ~2,900 km from the central meridian, not at a plausible place.
+    let copy = Copy::singapore();
+    copy.write("gk.csv", "x,y,population\n3387000.0,528700.0,12\n");
+    copy.write(
+        "gk.toml",
+        "name = \"gk\"\n[demand]\npath = \"gk.csv\"\ncoordinates = { x = \"x\", y = \"y\", crs = \"EPSG:4547\" }\n",
+    );
+    let msg = error_of(copy.load(&copy.path("gk.toml")));
+    assert_mentions(
+        &msg,
+        &["gk.csv", "row 1", "column `x/y`", "may be swapped", "x = 3387000"],
+    );
+    // The same point the right way round reads.
+    copy.write("gk.csv", "x,y,population\n528700.0,3387000.0,12\n");
+    let loaded = copy.load(&copy.path("gk.toml")).expect("valid");
+    assert_eq!(loaded.scenario.cells.len(), 1);
+}
+
+#[test]
+fn keys_that_do_not_apply_are_errors_not_ignored() {
+    let copy = Copy::singapore();
+    copy.write(
+        "r.toml",
+        "name = \"r\"\n[demand]\npath = \"population_100m.tif\"\ncolumns = [\"population\"]\n",
+    );
+    let msg = error_of(copy.load(&copy.path("r.toml")));
+    assert_mentions(
+        &msg,
+        &[
+            "r.toml",
+            "demand.columns",
+            "does not apply to a raster",
+            "raster-value",
+        ],
+    );
+
+    copy.write("pts.geojson", r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"A"},"geometry":{"type":"Point","coordinates":[103.8,1.3]}}]}"#);
+    let scenario = copy.csv_scenario(
+        "[[sites]]\nkind = \"candidate\"\npath = \"pts.geojson\"\ncoordinates = { lon = \"x\", lat = \"y\" }\n",
+    );
+    let msg = error_of(copy.load(&scenario));
+    assert_mentions(&msg, &["sites[1].coordinates", "does not apply to GeoJSON"]);
+}
+
+#[test]
+fn a_signed_weight_column_is_refused() {
+    let copy = Copy::singapore();
+    copy.write("g.csv", "lon,lat,population,growth\n103.8,1.3,10,-0.02\n");
+    copy.write("tx.csv", "lon,lat,transactions\n103.8,1.3,5\n");
+    copy.write(
+        "g.toml",
+        "name = \"g\"\n[demand]\npath = \"g.csv\"\nsigned-columns = [\"growth\"]\n\
+         [[transactions]]\npath = \"tx.csv\"\nweight-column = \"growth\"\n",
+    );
+    let msg = error_of(copy.load(&copy.path("g.toml")));
+    assert_mentions(
+        &msg,
+        &[
+            "g.toml",
+            "transactions[0].weight-column",
+            "`growth` may be negative",
+        ],
+    );
+}
+
+#[test]
+fn a_misspelt_region_property_lists_the_properties() {
+    let copy = Copy::singapore();
+    copy.write(
+        "regions.geojson",
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"A","name":"All"},
+            "geometry":{"type":"Polygon","coordinates":[[[103.5,1.1],[104.2,1.1],[104.2,1.5],[103.5,1.5],[103.5,1.1]]]}}]}"#,
+    );
+    let scenario = copy
+        .csv_scenario("[[regions]]\nlevel = \"all\"\npath = \"regions.geojson\"\nname-property = \"nmae\"\n");
+    let msg = error_of(copy.load(&scenario));
+    assert_mentions(
+        &msg,
+        &["regions.geojson", "column `nmae`", "name-property", "id, name"],
+    );
+}

@@ -171,8 +171,9 @@ fn a_coarser_grid_joins_onto_the_cells_preserving_its_total() {
         .expect("sea cells and the far cell hold no population");
     let far_row = csv.lines().count() - 1;
     assert!(orphans.rows.contains(&far_row));
-    // 0.0045° of longitude at 1.35°N is 500 m × cos(1.35°) ≈ 498 m; of latitude, 498 m too.
-    assert!(orphans.message.contains("(spacing 498 m)"), "{}", orphans.message);
+    // Footprints are estimated per axis: 0.0045° of longitude at 1.35°N is 111.3 km × cos(1.35°) × 0.0045
+    // ≈ 501 m; 0.0045° of latitude near the equator is 110.6 km × 0.0045 ≈ 498 m.
+    assert!(orphans.message.contains("(501 m × 498 m)"), "{}", orphans.message);
 }
 
 #[test]

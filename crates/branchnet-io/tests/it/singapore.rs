@@ -120,3 +120,29 @@ fn h3_cell_ids_are_placed_at_their_centres() {
         assert_relative_eq!(got_lat, lat, epsilon = 1e-8);
     }
 }
+
+#[test]
+fn a_shared_address_across_two_files_is_reported_once_per_file() {
+    let copy = Copy::singapore();
+    // A second own-branch file with one branch at the OCBC Centre address (row 1 of ocbc_branches.csv).
+    copy.write("more.csv", "id,lon,lat\nX-1,103.8499,1.2836\n");
+    let scenario = copy.csv_scenario("[[sites]]\nkind = \"own\"\npath = \"more.csv\"\n");
+    let loaded = copy.load(&scenario).expect("valid");
+    let group: Vec<_> = loaded
+        .report
+        .of_kind(FindingKind::SharedLocation)
+        .filter(|f| f.message.contains("X-1"))
+        .collect();
+    assert_eq!(group.len(), 2, "{group:#?}");
+    assert!(
+        group
+            .iter()
+            .any(|f| f.file.as_deref().is_some_and(|p| p.ends_with("more.csv")) && f.rows == [1])
+    );
+    assert!(group.iter().any(|f| {
+        f.file
+            .as_deref()
+            .is_some_and(|p| p.ends_with("ocbc_branches.csv"))
+            && f.rows == [1, 4]
+    }));
+}
