@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Every check and test: formatting, lints, docs, Rust tests (unit, integration, doc), Python tests.
+# Every check and test: formatting, lints, Rust tests (unit, integration, doc), docs. (Python tests join
+# here when the bindings exist.)
 # Tests run in release so they share one build of polars with scripts/demo.sh.
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 ensure_native_build_tools

@@ -54,8 +54,15 @@ fn print_summary(s: &ScenarioSummary, cell_size_m: Option<f64>) {
     );
     let size = cell_size_m.map_or(String::new(), |m| format!(" of {m:.0} m"));
     println!("Cells: {}{size}", thousands(s.cells as f64));
-    for (name, total) in &s.column_totals {
-        println!("  {name:<16} total {}", thousands(*total));
+    for c in &s.columns {
+        println!(
+            "  {:<16} total {:>13}   min {:<10} mean {:<10} max {}",
+            c.name,
+            thousands(c.total),
+            short(c.min),
+            short(c.mean),
+            short(c.max)
+        );
     }
     let sites: Vec<String> = s.sites.iter().map(|(k, n)| format!("{k} {n}")).collect();
     println!("Sites: {}", sites.join(", "));
@@ -64,6 +71,16 @@ fn print_summary(s: &ScenarioSummary, cell_size_m: Option<f64>) {
     } else {
         let regions: Vec<String> = s.regions.iter().map(|(l, n)| format!("{l} {n}")).collect();
         println!("Regions: {}", regions.join(", "));
+    }
+}
+
+/// A number to four significant digits.
+fn short(v: f64) -> String {
+    if v == 0.0 || (1e-3..1e6).contains(&v.abs()) {
+        let digits = (3 - v.abs().log10().floor() as i32).clamp(0, 6) as usize;
+        format!("{v:.digits$}")
+    } else {
+        format!("{v:.3e}")
     }
 }
 
@@ -87,5 +104,8 @@ mod tests {
         assert_eq!(super::thousands(5_399_000.4), "5,399,000");
         assert_eq!(super::thousands(-1234.0), "-1,234");
         assert_eq!(super::thousands(12.0), "12");
+        assert_eq!(super::short(0.0023456), "0.002346");
+        assert_eq!(super::short(-0.02), "-0.02000");
+        assert_eq!(super::short(189.09), "189.1");
     }
 }

@@ -28,7 +28,7 @@ fn validate_summarises_singapore() {
     );
     for expected in [
         "Cells: 19,598",
-        "population       total 5,399,0",
+        "population       total     5,399,000",
         "own 36",
         "shared-location",
         "Valid",

@@ -263,8 +263,9 @@ pub struct DemandInput {
 
 /// A grid at another resolution (e.g. transactions on 500 m cells) joined onto the demand cells.
 ///
-/// Each demand cell takes the value of the nearest grid cell centre; each grid cell's value is split over the
-/// demand cells that took it in proportion to `weight-column`, so the total is preserved exactly.
+/// Each grid cell's value is split over the demand cells whose centres lie in its footprint, in proportion to
+/// `weight-column`; a grid cell holding no demand cell gives its value to the nearest one. Totals are preserved
+/// exactly.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct GridJoinInput {

@@ -24,5 +24,5 @@ pub use error::CoreError;
 pub use frame::FrameDef;
 pub use regions::{NO_REGION, Region, RegionIdx, RegionLevel, Regions};
 pub use report::{Finding, FindingKind, ValidationReport};
-pub use scenario::{Scenario, ScenarioSummary};
+pub use scenario::{ColumnSummary, Scenario, ScenarioSummary};
 pub use sites::{BranchFormat, Site, SiteKind, Sites, SourceRef};

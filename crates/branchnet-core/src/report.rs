@@ -124,3 +124,25 @@ impl ValidationReport {
         self.findings.extend(other.findings);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_names_match_their_serialised_form() {
+        let kinds = [
+            FindingKind::SharedLocation,
+            FindingKind::CellOutsideRegions,
+            FindingKind::SiteOutsideRegions,
+            FindingKind::TransactionsWithoutPopulation,
+            FindingKind::FrameScaleError,
+            FindingKind::RegionWithoutParent,
+            FindingKind::EmptyCells,
+            FindingKind::DuplicateCells,
+        ];
+        for k in kinds {
+            assert_eq!(serde_json::to_value(k).expect("serialises"), k.as_str());
+        }
+    }
+}

@@ -1,6 +1,6 @@
 use serde::Serialize;
 
-use crate::{Cells, FrameDef, Regions, SiteKind, Sites};
+use crate::{Cells, FrameDef, Regions, SiteKind, Sites, ValueColumn};
 
 /// Everything one planning run knows, in one metric frame.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,8 +26,8 @@ pub struct ScenarioSummary {
     pub name: String,
     /// Number of demand cells.
     pub cells: usize,
-    /// Sum of every value column, in column order.
-    pub column_totals: Vec<(String, f64)>,
+    /// Figures of every value column, in column order.
+    pub columns: Vec<ColumnSummary>,
     /// Number of sites of each kind.
     pub sites: Vec<(SiteKind, usize)>,
     /// Number of regions on each level (level name, count).
@@ -42,12 +42,7 @@ impl Scenario {
         ScenarioSummary {
             name: self.name.clone(),
             cells: self.cells.len(),
-            column_totals: self
-                .cells
-                .columns()
-                .iter()
-                .map(|c| (c.name.clone(), c.values.iter().sum()))
-                .collect(),
+            columns: self.cells.columns().iter().map(ColumnSummary::of).collect(),
             sites: SiteKind::ALL.iter().map(|&k| (k, self.sites.count(k))).collect(),
             regions: self
                 .regions
@@ -57,6 +52,35 @@ impl Scenario {
                 .map(|(i, l)| (l.name.clone(), self.regions.of_level(i).count()))
                 .collect(),
             frame: self.frame,
+        }
+    }
+}
+
+/// Total, range and mean of one value column.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ColumnSummary {
+    /// Column name.
+    pub name: String,
+    /// Sum over all cells.
+    pub total: f64,
+    /// Smallest value.
+    pub min: f64,
+    /// Mean over all cells.
+    pub mean: f64,
+    /// Largest value.
+    pub max: f64,
+}
+
+impl ColumnSummary {
+    fn of(column: &ValueColumn) -> Self {
+        let v = &column.values;
+        let total: f64 = v.iter().sum();
+        Self {
+            name: column.name.clone(),
+            total,
+            min: v.iter().copied().fold(f64::INFINITY, f64::min),
+            mean: total / v.len().max(1) as f64,
+            max: v.iter().copied().fold(f64::NEG_INFINITY, f64::max),
         }
     }
 }

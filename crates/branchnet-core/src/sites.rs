@@ -224,6 +224,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn names_in_messages_match_names_in_files() {
+        for f in BranchFormat::ALL {
+            let serde_name = serde_json::to_value(f).expect("serialises");
+            assert_eq!(serde_name, f.as_str());
+        }
+        for k in SiteKind::ALL {
+            assert_eq!(serde_json::to_value(k).expect("serialises"), k.as_str());
+        }
+    }
+
+    #[test]
     fn formats_parse_loosely_and_explain_failures() {
         assert_eq!("Self_Service".parse(), Ok(BranchFormat::SelfService));
         assert_eq!(" light ".parse(), Ok(BranchFormat::Light));

@@ -292,7 +292,69 @@ fn read_csv(path: &Path) -> Result<DataFrame, InputError> {
         .try_into_reader_with_file_path(Some(path.to_path_buf()))
         .map_err(malformed)?
         .finish()
-        .map_err(malformed)
+        .map_err(|e| explain_csv_error(path).unwrap_or_else(|| malformed(e)))
+}
+
+/// Finds why polars could not read a CSV, for a message with a line number: text that is not UTF-8, or a
+/// line with more fields than the header (an unquoted comma). `None` when neither is the cause.
+fn explain_csv_error(path: &Path) -> Option<InputError> {
+    let bytes = std::fs::read(path).ok()?;
+    let line_of = |offset: usize| bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            return Some(InputError::Malformed {
+                at: Location::file(path),
+                message: format!(
+                    "line {}: the text is not UTF-8 (byte {} of the file); expected a UTF-8 CSV — \
+                     re-save the file as UTF-8 (e.g. from GBK)",
+                    line_of(e.valid_up_to()),
+                    e.valid_up_to() + 1
+                ),
+            });
+        }
+    };
+    let mut lines = csv_records(text);
+    let header = lines.next()?.1;
+    lines
+        .find(|(_, fields)| *fields > header)
+        .map(|(line, fields)| InputError::Malformed {
+            at: Location::file(path),
+            message: format!(
+                "line {line}: {fields} fields where the header has {header}; expected one value per column — \
+             quote values that contain commas"
+            ),
+        })
+}
+
+/// (line number, field count) of every record of a CSV text, honouring double quotes.
+fn csv_records(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut line = 1;
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let start = line;
+        let (mut fields, mut quoted) = (1, false);
+        let mut end = rest.len();
+        for (i, c) in rest.char_indices() {
+            match c {
+                '"' => quoted = !quoted,
+                ',' if !quoted => fields += 1,
+                '\n' if quoted => line += 1,
+                '\n' => {
+                    end = i + 1;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        line += 1;
+        let blank = rest[..end].trim().is_empty();
+        rest = &rest[end..];
+        Some((start, if blank { 0 } else { fields }))
+    })
 }
 
 fn read_parquet(path: &Path) -> Result<DataFrame, InputError> {

@@ -5,7 +5,7 @@ use geo_types::{LineString, MultiPolygon};
 use rayon::prelude::*;
 use rstar::{AABB, Envelope, RTree, RTreeObject};
 
-/// Rings with more vertices than this get their own edge R-tree, so that a point test stays logarithmic on
+/// Regions with more edges than this (over all their rings) get their own edge R-tree, so that a point test stays logarithmic on
 /// detailed administrative boundaries (thousands of vertices) instead of scanning every edge.
 const EDGE_INDEX_THRESHOLD: usize = 256;
 
@@ -238,6 +238,9 @@ mod tests {
                 y = y.round().min(9.0);
             }
             let found = index.locate(x, y).expect("inside the tiling");
+            // Exactly one square claims the point, even on shared edges and corners.
+            let claims = index.tree.iter().filter(|r| r.contains([x, y])).count();
+            assert_eq!(claims, 1, "({x}, {y}) claimed by {claims} squares");
             let (col, row) = (found % 10, found / 10);
             // Brute force: the square whose half-open box [x0, x0+1) x [y0, y0+1) holds the point,
             // allowing the right/top-closed convention of the crossing rule.

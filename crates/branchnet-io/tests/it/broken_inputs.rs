@@ -391,3 +391,35 @@ fn a_misspelt_region_property_lists_the_properties() {
         &["regions.geojson", "column `nmae`", "name-property", "id, name"],
     );
 }
+
+#[test]
+fn an_unquoted_comma_names_its_line() {
+    let copy = Copy::singapore();
+    copy.replace_line(
+        "ocbc_branches.csv",
+        8,
+        "OCBC-007,OCBC Somewhere,1 Some Road, #01-02,103.80,1.30",
+    );
+    let msg = error_of(copy.load(&copy.csv_scenario("")));
+    assert_mentions(
+        &msg,
+        &[
+            "ocbc_branches.csv",
+            "line 8",
+            "6 fields where the header has 5",
+            "quote",
+        ],
+    );
+}
+
+#[test]
+fn a_file_that_is_not_utf8_says_so() {
+    let copy = Copy::singapore();
+    // "北京" in GBK.
+    let mut bytes = b"id,name,lon,lat\nA,".to_vec();
+    bytes.extend_from_slice(&[0xB1, 0xB1, 0xBE, 0xA9]);
+    bytes.extend_from_slice(b",103.8,1.3\n");
+    std::fs::write(copy.path("ocbc_branches.csv"), bytes).expect("write");
+    let msg = error_of(copy.load(&copy.csv_scenario("")));
+    assert_mentions(&msg, &["ocbc_branches.csv", "line 2", "not UTF-8"]);
+}
