@@ -37,10 +37,19 @@ struct Args {
     /// Where the generated province goes (default: under the cargo target directory).
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// Print the time of every pipeline stage (tracing spans) to stderr.
+    #[arg(long)]
+    stages: bool,
 }
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if args.stages {
+        tracing_subscriber::fmt()
+            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let spec = ProvinceSpec {
         cells: args.cells,
         sites: args.sites,

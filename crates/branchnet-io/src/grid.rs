@@ -5,6 +5,7 @@ use std::path::Path;
 use branchnet_core::config::Coordinates;
 use branchnet_spatial::Crs;
 use rayon::prelude::*;
+use tracing::instrument;
 
 use crate::error::{InputError, Location};
 use crate::format::{FileFormat, file_format};
@@ -66,6 +67,7 @@ impl Grid {
 ///
 /// # Errors
 /// Every problem of the file, its columns or values, with file, row and column.
+#[instrument(skip_all, fields(path = %spec.path.display()))]
 pub fn read_grid(spec: GridSpec<'_>) -> Result<Grid, InputError> {
     let formats = [FileFormat::Csv, FileFormat::Parquet, FileFormat::GeoTiff];
     match file_format(spec.path, &formats)? {

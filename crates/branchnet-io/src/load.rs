@@ -10,7 +10,7 @@ use branchnet_core::{
 };
 use branchnet_spatial::{MetricFrame, RegionIndex};
 use geo::{CoordsIter, InteriorPoint, MapCoords};
-use tracing::{info, instrument};
+use tracing::{info, info_span, instrument};
 
 use crate::checks::{cell_checks, shared_locations};
 use crate::error::{InputError, Location};
@@ -111,7 +111,8 @@ pub fn build_scenario(config: &ScenarioConfig, scenario_path: &Path) -> Result<L
 
     let extent = Extent::of(&grid, &joins, &sites, &layers);
     let frame = choose_frame(config, &extent, &mut report, scenario_path);
-    let (x, y) = frame.project_all(&grid.positions.lon, &grid.positions.lat);
+    let (x, y) =
+        info_span!("project_cells").in_scope(|| frame.project_all(&grid.positions.lon, &grid.positions.lat));
     let mut cells = Cells::new(x, y).map_err(|e| core_error(&demand.path, e))?;
     cells.set_cell_size_m(demand.cell_size_m.or(grid.cell_size_m));
     for (name, values) in grid.columns {
@@ -153,6 +154,7 @@ pub fn build_scenario(config: &ScenarioConfig, scenario_path: &Path) -> Result<L
 }
 
 /// Every site layer, with ids unique across layers.
+#[instrument(skip_all)]
 fn read_sites(config: &ScenarioConfig, scenario_path: &Path) -> Result<Vec<Site>, InputError> {
     let mut sites = Vec::new();
     let mut first_seen: HashMap<String, Location> = HashMap::new();
@@ -309,6 +311,7 @@ fn join_transactions(
 }
 
 /// Projects region boundaries, indexes each level and links every region to its parent one level up.
+#[instrument(skip_all)]
 fn build_regions(
     config: &ScenarioConfig,
     layers: Vec<Vec<RegionFeature>>,
@@ -390,6 +393,7 @@ fn build_regions(
 }
 
 /// Puts every cell and site in its region on every level, reporting those outside all regions of a level.
+#[instrument(skip_all)]
 fn assign_regions(
     cells: &mut Cells,
     sites: &mut [Site],

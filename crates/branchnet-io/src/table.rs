@@ -8,6 +8,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
+use tracing::instrument;
 
 use crate::error::{InputError, Location};
 use crate::format::{FileFormat, file_format};
@@ -78,6 +79,7 @@ impl Table {
     ///
     /// # Errors
     /// When the file cannot be read, is not of its format, or has no data row.
+    #[instrument(skip_all, fields(path = %path.display()))]
     pub fn read(path: &Path) -> Result<Self, InputError> {
         let df = match file_format(path, &[FileFormat::Csv, FileFormat::Parquet, FileFormat::GeoJson])? {
             FileFormat::Csv => read_csv(path)?,
