@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 mod error;
+mod greedy;
 mod input;
 mod lscp;
 mod mclp;

@@ -3,6 +3,7 @@
 use highs::{RowProblem, Sense};
 
 use crate::mip::{MipOutcome, chosen, site_bounds, solve};
+use crate::solution::relative_gap;
 use crate::{Coverage, OptimizeError, Solution, SolveOptions, Status};
 
 /// Location set covering: opens the fewest sites such that every demand point is covered by one.
@@ -38,19 +39,24 @@ pub fn solve_lscp(coverage: &Coverage, options: &SolveOptions) -> Result<Solutio
         }
         problem.add_row(1.0.., allowed.iter().map(|&&j| (y[j as usize], 1.0)));
     }
-    match solve(problem, Sense::Minimise, options)? {
+    // Every allowed site open covers everything coverable: a feasible start.
+    let start = (0..coverage.n_sites())
+        .map(|j| site_bounds(j, options).1)
+        .collect();
+    match solve(problem, Sense::Minimise, options, Some(start))? {
         MipOutcome::Infeasible => Ok(Solution::infeasible(
             "no set of sites covers every demand point",
             n,
         )),
         MipOutcome::Plan {
             values,
-            objective,
             bound,
-            gap,
             proven,
         } => {
             let sites = chosen(&values);
+            let objective = sites.len() as f64;
+            // The bound of a count can be rounded up.
+            let gap = relative_gap(objective, bound.ceil());
             let assignment = (0..n)
                 .map(|i| {
                     coverage
@@ -66,7 +72,7 @@ pub fn solve_lscp(coverage: &Coverage, options: &SolveOptions) -> Result<Solutio
                 } else {
                     Status::Feasible { gap }
                 },
-                objective: objective.round(),
+                objective,
                 bound,
                 gap,
                 sites,

@@ -4,6 +4,7 @@ use highs::{RowProblem, Sense};
 
 use crate::input::check_weights;
 use crate::mip::{MipOutcome, chosen, site_bounds, solve};
+use crate::solution::relative_gap;
 use crate::{Coverage, OptimizeError, Solution, SolveOptions, Status};
 
 /// Maximal covering location: opens exactly `p` sites to maximise the weight of covered demand.
@@ -39,10 +40,27 @@ pub fn solve_mclp(
             problem.add_integer_column(0.0, lo..=hi)
         })
         .collect();
+    let greedy = crate::greedy::mclp(coverage, weights, p, options);
+    let mut start: Vec<f64> = (0..coverage.n_sites())
+        .map(|j| {
+            if greedy.binary_search(&j).is_ok() {
+                1.0
+            } else {
+                0.0
+            }
+        })
+        .collect();
     for (sites, members) in coverage.groups() {
         if sites.is_empty() {
             continue; // never coverable: contributes nothing
         }
+        start.push(
+            if sites.iter().any(|&j| greedy.binary_search(&(j as usize)).is_ok()) {
+                1.0
+            } else {
+                0.0
+            },
+        );
         let weight: f64 = members.iter().map(|&i| weights[i]).sum();
         let z = problem.add_column(weight, 0.0..=1.0);
         problem.add_row(
@@ -51,7 +69,8 @@ pub fn solve_mclp(
         );
     }
     problem.add_row(p as f64..=p as f64, y.iter().map(|&c| (c, 1.0)));
-    match solve(problem, Sense::Maximise, options)? {
+    let start = (greedy.len() == p).then_some(start);
+    match solve(problem, Sense::Maximise, options, start)? {
         MipOutcome::Infeasible => Ok(Solution::infeasible(
             "no p sites satisfy the required/forbidden sites",
             n,
@@ -59,9 +78,7 @@ pub fn solve_mclp(
         MipOutcome::Plan {
             values,
             bound,
-            gap,
             proven,
-            ..
         } => {
             let sites = chosen(&values[..coverage.n_sites()]);
             let assignment: Vec<Option<usize>> = (0..n)
@@ -80,6 +97,7 @@ pub fn solve_mclp(
                 .filter(|(a, _)| a.is_some())
                 .map(|(_, w)| w)
                 .sum();
+            let gap = relative_gap(objective, bound);
             Ok(Solution {
                 status: if proven {
                     Status::Optimal

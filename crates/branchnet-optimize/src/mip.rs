@@ -7,12 +7,11 @@ use crate::{OptimizeError, SolveOptions};
 
 /// How HiGHS ended, in the terms the models need.
 pub(crate) enum MipOutcome {
-    /// A plan: its column values, objective, dual bound and gap; `proven` when HiGHS proved it optimal.
+    /// A plan: its column values and the dual bound; `proven` when HiGHS proved it optimal. The models
+    /// recompute objective and gap from the plan itself, free of solver tolerances.
     Plan {
         values: Vec<f64>,
-        objective: f64,
         bound: f64,
-        gap: f64,
         proven: bool,
     },
     /// HiGHS proved that no plan exists.
@@ -20,16 +19,21 @@ pub(crate) enum MipOutcome {
 }
 
 /// Solves `problem` with the options' gap, time limit and threads.
+///
+/// `start`, a feasible plan (one value per column), seeds the search and is what comes back when a limit
+/// stops HiGHS before it finds a plan of its own — so a time limit never leaves the caller without a plan.
 pub(crate) fn solve(
     problem: RowProblem,
     sense: Sense,
     options: &SolveOptions,
+    start: Option<Vec<f64>>,
 ) -> Result<MipOutcome, OptimizeError> {
     let mut model = problem
         .try_optimise(sense)
         .map_err(|e| OptimizeError::Solver(format!("cannot build the model: {e:?}")))?;
     model.make_quiet();
-    let failed = |key: &'static str| move |e| OptimizeError::Solver(format!("cannot set option {key}: {e:?}"));
+    let failed =
+        |key: &'static str| move |e| OptimizeError::Solver(format!("cannot set option {key}: {e:?}"));
     model
         .try_set_option("mip_rel_gap", options.mip_rel_gap)
         .map_err(failed("mip_rel_gap"))?;
@@ -40,6 +44,11 @@ pub(crate) fn solve(
         model
             .try_set_option("time_limit", limit)
             .map_err(failed("time_limit"))?;
+    }
+    if let Some(start) = &start {
+        model
+            .try_set_solution(Some(start), None, None, None)
+            .map_err(|e| OptimizeError::Solver(format!("cannot pass the starting plan: {e:?}")))?;
     }
     let solved = model
         .try_solve()
@@ -65,26 +74,22 @@ pub(crate) fn solve(
         }
     };
     if solved.primal_solution_status() != HighsSolutionStatus::Feasible {
-        return Err(OptimizeError::Solver(format!(
-            "HiGHS stopped ({status:?}) before finding any plan; give it more time"
-        )));
+        let bound = solved.double_info_value(c"mip_dual_bound").unwrap_or(f64::NAN);
+        return match start {
+            // Stopped before HiGHS had a plan of its own: the starting plan is the incumbent.
+            Some(values) => Ok(MipOutcome::Plan {
+                values,
+                bound,
+                proven: false,
+            }),
+            None => Err(OptimizeError::Solver(format!(
+                "HiGHS stopped ({status:?}) before finding any plan; give it more time"
+            ))),
+        };
     }
-    let objective = solved.objective_value();
-    let bound = solved.double_info_value(c"mip_dual_bound").unwrap_or(objective);
-    let gap = if proven && solved.mip_gap().is_nan() {
-        0.0
-    } else {
-        solved.mip_gap()
-    };
     Ok(MipOutcome::Plan {
         values: solved.get_solution().columns().to_vec(),
-        objective,
-        bound,
-        gap: if gap.is_finite() {
-            gap.max(0.0)
-        } else {
-            f64::INFINITY
-        },
+        bound: solved.double_info_value(c"mip_dual_bound").unwrap_or(f64::NAN),
         proven,
     })
 }

@@ -4,6 +4,7 @@ use highs::{RowProblem, Sense};
 
 use crate::input::check_weights;
 use crate::mip::{MipOutcome, chosen, site_bounds, solve};
+use crate::solution::relative_gap;
 use crate::{Costs, OptimizeError, Solution, SolveOptions, Status};
 
 /// Uncapacitated p-median: opens exactly `p` sites and serves every demand point from its cheapest open
@@ -40,6 +41,9 @@ pub fn solve_p_median(
             problem.add_integer_column(0.0, lo..=hi)
         })
         .collect();
+    let greedy = crate::greedy::p_median(costs, weights, p, options);
+    let is_open = |j: usize| greedy.binary_search(&j).is_ok();
+    let mut start: Option<Vec<f64>> = Some((0..m).map(|j| if is_open(j) { 1.0 } else { 0.0 }).collect());
     for (i, &weight) in weights.iter().enumerate() {
         let (sites, row_costs) = costs.row(i);
         let allowed: Vec<(usize, f64)> = sites
@@ -59,19 +63,32 @@ pub fn solve_p_median(
             .map(|&(_, c)| problem.add_column(weight * c, 0.0..=1.0))
             .collect();
         problem.add_row(1.0..=1.0, x.iter().map(|&c| (c, 1.0)));
+        // Starting assignment: the cheapest open site; no start when the greedy plan cannot serve the point.
+        let serving = allowed
+            .iter()
+            .enumerate()
+            .filter(|(_, (j, _))| is_open(*j))
+            .min_by(|a, b| a.1.1.total_cmp(&b.1.1))
+            .map(|(k, _)| k);
+        start = match (start, serving) {
+            (Some(mut s), Some(k)) => {
+                s.extend((0..allowed.len()).map(|q| if q == k { 1.0 } else { 0.0 }));
+                Some(s)
+            }
+            _ => None,
+        };
         for (&xc, &(j, _)) in x.iter().zip(&allowed) {
             problem.add_row(..=0.0, [(xc, 1.0), (y[j], -1.0)]);
         }
     }
     problem.add_row(p as f64..=p as f64, y.iter().map(|&c| (c, 1.0)));
-    match solve(problem, Sense::Minimise, options)? {
+    let start = start.filter(|_| greedy.len() == p);
+    match solve(problem, Sense::Minimise, options, start)? {
         MipOutcome::Infeasible => Ok(Solution::infeasible("no p sites can serve every demand point", n)),
         MipOutcome::Plan {
             values,
             bound,
-            gap,
             proven,
-            ..
         } => {
             let sites = chosen(&values[..m]);
             // Each point to its cheapest open site: optimal for the chosen sites, and free of LP tolerances.
@@ -93,6 +110,7 @@ pub fn solve_p_median(
                         .map_or(f64::INFINITY, |c| weights[i] * c)
                 })
                 .sum();
+            let gap = relative_gap(objective, bound);
             Ok(Solution {
                 status: if proven {
                     Status::Optimal

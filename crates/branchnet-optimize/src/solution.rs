@@ -52,3 +52,17 @@ impl Solution {
         self.status == Status::Optimal
     }
 }
+
+/// |objective − bound| / |objective|, the relative gap as HiGHS defines it; 0 when they agree, infinite when
+/// the bound is unknown.
+pub(crate) fn relative_gap(objective: f64, bound: f64) -> f64 {
+    if !bound.is_finite() {
+        return f64::INFINITY;
+    }
+    let diff = (objective - bound).abs();
+    if diff == 0.0 {
+        0.0
+    } else {
+        diff / objective.abs().max(f64::MIN_POSITIVE)
+    }
+}

@@ -79,3 +79,27 @@ fn pmed6_to_pmed10_reach_their_published_optima() {
         check(&format!("pmed{k}"));
     }
 }
+
+#[test]
+fn a_time_limit_returns_the_incumbent_with_its_gap() {
+    // pmed26 (n = 600, p = 5): far more than a tenth of a second of work for HiGHS.
+    let name = "pmed26";
+    let (n, p, d) = instance(name);
+    let triples = (0..n)
+        .flat_map(|i| (0..n).map(move |j| (i, j)))
+        .map(|(i, j)| (i, j, d[i * n + j]));
+    let costs = Costs::from_triples(n, n, triples).expect("valid");
+    let options = SolveOptions {
+        time_limit_s: Some(0.1),
+        ..SolveOptions::default()
+    };
+    let s = solve_p_median(&costs, &vec![1.0; n], p, &options).expect("a plan, not an error");
+    assert_eq!(s.sites.len(), p);
+    assert!(s.objective >= optimum(name), "{} below the optimum", s.objective);
+    match s.status {
+        Status::Feasible { gap } => assert!(gap > 0.0 && gap == s.gap, "{gap}"),
+        Status::Optimal => assert_eq!(s.objective, optimum(name)),
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(s.assignment.iter().all(Option::is_some));
+}
