@@ -244,6 +244,15 @@ mod tests {
     }
 
     #[test]
+    fn a_dense_matrix_skips_non_finite_entries() {
+        let m = ndarray::array![[1.0, f64::INFINITY], [f64::NAN, 2.5]];
+        let c = Costs::from_dense(m.view()).expect("valid");
+        assert_eq!(c.row(0), (&[0][..], &[1.0][..]));
+        assert_eq!(c.row(1), (&[1][..], &[2.5][..]));
+        assert!(Costs::from_dense(ndarray::array![[-1.0]].view()).is_err());
+    }
+
+    #[test]
     fn identical_coverage_sets_merge() {
         let cov = Coverage::from_lists(3, [vec![0, 2], vec![2, 0, 2], vec![1], vec![]]).expect("valid");
         let groups = cov.groups();
