@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The main job on the bundled demo city. Builds what it needs on first use (about 15 minutes cold).
+# The main job on the bundled demo city. Builds what it needs on first use (25–30 minutes cold on 2 cores).
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 ensure_native_build_tools
 
 out="${1:-$BRANCHNET_ROOT/out/demo-city}"
 mkdir -p "$out"
-cargo build --release --workspace --bins
+# --all-targets: the same features as `cargo test`, so demo and tests share one build of polars and HiGHS.
+cargo build --release --workspace --all-targets
 "$CARGO_TARGET_DIR/release/branchnet" validate data/demo-city/scenario.toml --report "$out/validation.json"
