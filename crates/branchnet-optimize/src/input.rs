@@ -88,6 +88,18 @@ impl Coverage {
         &self.sites[self.offsets[i]..self.offsets[i + 1]]
     }
 
+    /// For each demand point, the lowest-numbered open site covering it (`open` ascending).
+    pub(crate) fn first_open(&self, open: &[usize]) -> Vec<Option<usize>> {
+        (0..self.n_demand())
+            .map(|i| {
+                self.sites_of(i)
+                    .iter()
+                    .map(|&j| j as usize)
+                    .find(|j| open.binary_search(j).is_ok())
+            })
+            .collect()
+    }
+
     /// Demand points grouped by identical coverage sets: (covering sites, member points). Merging them is
     /// exact for covering models and shrinks a million cells to a few thousand rows.
     pub(crate) fn groups(&self) -> Vec<(&[u32], Vec<usize>)> {

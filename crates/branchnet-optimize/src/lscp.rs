@@ -3,8 +3,7 @@
 use highs::{RowProblem, Sense};
 
 use crate::mip::{MipOutcome, chosen, site_bounds, solve};
-use crate::solution::relative_gap;
-use crate::{Coverage, OptimizeError, Solution, SolveOptions, Status};
+use crate::{Coverage, OptimizeError, Solution, SolveOptions};
 
 /// Location set covering: opens the fewest sites such that every demand point is covered by one.
 ///
@@ -55,29 +54,9 @@ pub fn solve_lscp(coverage: &Coverage, options: &SolveOptions) -> Result<Solutio
         } => {
             let sites = chosen(&values);
             let objective = sites.len() as f64;
+            let assignment = coverage.first_open(&sites);
             // The bound of a count can be rounded up.
-            let gap = relative_gap(objective, bound.ceil());
-            let assignment = (0..n)
-                .map(|i| {
-                    coverage
-                        .sites_of(i)
-                        .iter()
-                        .map(|&j| j as usize)
-                        .find(|j| sites.binary_search(j).is_ok())
-                })
-                .collect();
-            Ok(Solution {
-                status: if proven {
-                    Status::Optimal
-                } else {
-                    Status::Feasible { gap }
-                },
-                objective,
-                bound,
-                gap,
-                sites,
-                assignment,
-            })
+            Ok(Solution::plan(sites, assignment, objective, bound.ceil(), proven))
         }
     }
 }

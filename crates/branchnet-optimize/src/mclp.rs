@@ -4,8 +4,7 @@ use highs::{RowProblem, Sense};
 
 use crate::input::check_weights;
 use crate::mip::{MipOutcome, chosen, site_bounds, solve};
-use crate::solution::relative_gap;
-use crate::{Coverage, OptimizeError, Solution, SolveOptions, Status};
+use crate::{Coverage, OptimizeError, Solution, SolveOptions};
 
 /// Maximal covering location: opens exactly `p` sites to maximise the weight of covered demand.
 ///
@@ -23,15 +22,8 @@ pub fn solve_mclp(
 ) -> Result<Solution, OptimizeError> {
     let n = coverage.n_demand();
     check_weights(weights, n)?;
-    let open_able = coverage.n_sites() - options.forbidden.len();
-    if options.required.len() > p || p > open_able {
-        return Ok(Solution::infeasible(
-            format!(
-                "p = {p} sites must open, but {} are required and {open_able} may open",
-                options.required.len()
-            ),
-            n,
-        ));
+    if let Some(reason) = options.p_conflict(p, coverage.n_sites()) {
+        return Ok(Solution::infeasible(reason, n));
     }
     let mut problem = RowProblem::default();
     let y: Vec<_> = (0..coverage.n_sites())
@@ -81,15 +73,7 @@ pub fn solve_mclp(
             proven,
         } => {
             let sites = chosen(&values[..coverage.n_sites()]);
-            let assignment: Vec<Option<usize>> = (0..n)
-                .map(|i| {
-                    coverage
-                        .sites_of(i)
-                        .iter()
-                        .map(|&j| j as usize)
-                        .find(|j| sites.binary_search(j).is_ok())
-                })
-                .collect();
+            let assignment = coverage.first_open(&sites);
             // The objective recomputed from the plan itself, free of solver tolerances.
             let objective = assignment
                 .iter()
@@ -97,19 +81,7 @@ pub fn solve_mclp(
                 .filter(|(a, _)| a.is_some())
                 .map(|(_, w)| w)
                 .sum();
-            let gap = relative_gap(objective, bound);
-            Ok(Solution {
-                status: if proven {
-                    Status::Optimal
-                } else {
-                    Status::Feasible { gap }
-                },
-                objective,
-                bound,
-                gap,
-                sites,
-                assignment,
-            })
+            Ok(Solution::plan(sites, assignment, objective, bound, proven))
         }
     }
 }

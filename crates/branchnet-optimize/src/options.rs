@@ -24,3 +24,16 @@ impl Default for SolveOptions {
         }
     }
 }
+
+impl SolveOptions {
+    /// Why exactly `p` sites cannot open among `n_sites` under these options, if they cannot.
+    pub(crate) fn p_conflict(&self, p: usize, n_sites: usize) -> Option<String> {
+        let open_able = n_sites.saturating_sub(self.forbidden.len());
+        (self.required.len() > p || p > open_able).then(|| {
+            format!(
+                "p = {p} sites must open, but {} are required and {open_able} may open",
+                self.required.len()
+            )
+        })
+    }
+}

@@ -4,8 +4,7 @@ use highs::{RowProblem, Sense};
 
 use crate::input::check_weights;
 use crate::mip::{MipOutcome, chosen, site_bounds, solve};
-use crate::solution::relative_gap;
-use crate::{Costs, OptimizeError, Solution, SolveOptions, Status};
+use crate::{Costs, OptimizeError, Solution, SolveOptions};
 
 /// Uncapacitated p-median: opens exactly `p` sites and serves every demand point from its cheapest open
 /// site, minimising the weighted total cost. Only the pairs listed in `costs` may be used.
@@ -24,15 +23,8 @@ pub fn solve_p_median(
     let n = costs.n_demand();
     let m = costs.n_sites();
     check_weights(weights, n)?;
-    let open_able = m - options.forbidden.len();
-    if options.required.len() > p || p > open_able {
-        return Ok(Solution::infeasible(
-            format!(
-                "p = {p} sites must open, but {} are required and {open_able} may open",
-                options.required.len()
-            ),
-            n,
-        ));
+    if let Some(reason) = options.p_conflict(p, m) {
+        return Ok(Solution::infeasible(reason, n));
     }
     let mut problem = RowProblem::default();
     let y: Vec<_> = (0..m)
@@ -110,19 +102,7 @@ pub fn solve_p_median(
                         .map_or(f64::INFINITY, |c| weights[i] * c)
                 })
                 .sum();
-            let gap = relative_gap(objective, bound);
-            Ok(Solution {
-                status: if proven {
-                    Status::Optimal
-                } else {
-                    Status::Feasible { gap }
-                },
-                objective,
-                bound,
-                gap,
-                sites,
-                assignment,
-            })
+            Ok(Solution::plan(sites, assignment, objective, bound, proven))
         }
     }
 }

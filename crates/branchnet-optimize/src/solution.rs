@@ -47,6 +47,29 @@ impl Solution {
         }
     }
 
+    /// A plan from a solve: status from whether HiGHS proved it, gap between `objective` and `bound`.
+    pub(crate) fn plan(
+        sites: Vec<usize>,
+        assignment: Vec<Option<usize>>,
+        objective: f64,
+        bound: f64,
+        proven: bool,
+    ) -> Self {
+        let gap = relative_gap(objective, bound);
+        Self {
+            status: if proven {
+                Status::Optimal
+            } else {
+                Status::Feasible { gap }
+            },
+            objective,
+            bound,
+            gap,
+            sites,
+            assignment,
+        }
+    }
+
     /// Whether the solve proved optimality.
     pub fn is_optimal(&self) -> bool {
         self.status == Status::Optimal
