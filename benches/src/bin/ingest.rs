@@ -19,18 +19,8 @@ use clap::Parser;
 /// Times scenario ingestion on a generated province.
 #[derive(Debug, Parser)]
 struct Args {
-    /// Populated 100 m cells.
-    #[arg(long, default_value_t = 1_000_000)]
-    cells: usize,
-    /// Sites (own branches, competitors, candidates).
-    #[arg(long, default_value_t = 2_000)]
-    sites: usize,
-    /// Region polygons.
-    #[arg(long, default_value_t = 3_000)]
-    regions: usize,
-    /// Generator seed.
-    #[arg(long, default_value_t = 7)]
-    seed: u64,
+    #[command(flatten)]
+    spec: ProvinceSpec,
     /// Timed runs.
     #[arg(long, default_value_t = 5)]
     repeat: usize,
@@ -50,12 +40,7 @@ fn main() -> anyhow::Result<()> {
             .with_writer(std::io::stderr)
             .init();
     }
-    let spec = ProvinceSpec {
-        cells: args.cells,
-        sites: args.sites,
-        regions: args.regions,
-        seed: args.seed,
-    };
+    let spec = args.spec;
     let dir = args.dir.unwrap_or_else(|| {
         let target =
             std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);

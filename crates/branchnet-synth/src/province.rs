@@ -16,28 +16,22 @@ use crate::common::{
 };
 use crate::mesh::QuadMesh;
 
-/// What to generate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What to generate. Also the command-line flags of every tool that generates a province (`--cells`,
+/// `--sites`, `--regions`, `--seed`), so the sizes and their defaults are stated once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Args)]
 pub struct ProvinceSpec {
     /// Populated 100 m cells (exactly this many rows).
+    #[arg(long, default_value_t = 1_000_000)]
     pub cells: usize,
     /// Sites in all: 40% own branches, 35% competitors, the rest candidate sites.
+    #[arg(long, default_value_t = 2_000)]
     pub sites: usize,
     /// Region polygons, about this many (a `cols × rows` grid with the area's aspect ratio).
+    #[arg(long, default_value_t = 3_000)]
     pub regions: usize,
     /// Seed of every random draw.
+    #[arg(long, default_value_t = 7)]
     pub seed: u64,
-}
-
-impl Default for ProvinceSpec {
-    fn default() -> Self {
-        Self {
-            cells: 1_000_000,
-            sites: 2_000,
-            regions: 3_000,
-            seed: 7,
-        }
-    }
 }
 
 /// Centre of the province (a fictional place in central China).

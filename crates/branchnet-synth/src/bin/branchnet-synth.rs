@@ -31,18 +31,8 @@ enum Command {
         /// Output folder.
         #[arg(long)]
         out: PathBuf,
-        /// Populated 100 m cells.
-        #[arg(long, default_value_t = 1_000_000)]
-        cells: usize,
-        /// Sites (own, competitor and candidate together).
-        #[arg(long, default_value_t = 2_000)]
-        sites: usize,
-        /// Region polygons (about).
-        #[arg(long, default_value_t = 3_000)]
-        regions: usize,
-        /// Seed.
-        #[arg(long, default_value_t = 7)]
-        seed: u64,
+        #[command(flatten)]
+        spec: branchnet_synth::ProvinceSpec,
     },
 }
 
@@ -56,19 +46,7 @@ fn main() -> anyhow::Result<()> {
                 .with_context(|| format!("writing the demo city to {}", dir.display()))?;
             write!(out, "{summary}")?;
         }
-        Command::Province {
-            out: dir,
-            cells,
-            sites,
-            regions,
-            seed,
-        } => {
-            let spec = branchnet_synth::ProvinceSpec {
-                cells,
-                sites,
-                regions,
-                seed,
-            };
+        Command::Province { out: dir, spec } => {
             let scenario = branchnet_synth::write_province(&dir, &spec)
                 .with_context(|| format!("writing the province to {}", dir.display()))?;
             writeln!(out, "wrote {}", scenario.display())?;
