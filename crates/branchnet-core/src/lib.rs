@@ -11,6 +11,7 @@
 
 mod cells;
 pub mod config;
+mod decay;
 mod error;
 mod frame;
 mod regions;
@@ -20,6 +21,7 @@ mod sites;
 
 pub use cells::{Cells, ValueColumn};
 pub use config::{ConfigIssue, ScenarioConfig};
+pub use decay::Decay;
 pub use error::CoreError;
 pub use frame::FrameDef;
 pub use regions::{NO_REGION, Region, RegionIdx, RegionLevel, Regions};
