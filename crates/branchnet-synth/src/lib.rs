@@ -4,11 +4,14 @@
 //!   (~5 million people, 81 own branches, 3 competitor banks, 1,500 candidate sites, districts and townships)
 //!   — the data behind `data/demo-city`;
 //! * [`write_province`]: a large, plainer province (a million cells, thousands of sites and regions) for
-//!   ingestion benchmarks.
+//!   ingestion benchmarks;
+//! * [`generate_clustered`]: a clustered city of demand points and candidate sites in metres, for
+//!   location-model benchmarks and `branchnet solve`.
 //!
 //! Everything is deterministic: the same seed gives byte-identical files. Generators work in a local metric
-//! plane ([`LocalFrame`]) and write WGS84 longitude/latitude. Region layers are built from one jittered quad
-//! mesh ([`mesh::QuadMesh`]), so they tile their area exactly and finer levels nest in coarser ones.
+//! plane ([`LocalFrame`]) and write WGS84 longitude/latitude (the clustered city keeps its metres). Region
+//! layers are built from one jittered quad mesh ([`mesh::QuadMesh`]), so they tile their area exactly and
+//! finer levels nest in coarser ones.
 //!
 //! ```no_run
 //! let dir = std::env::temp_dir().join("province");
@@ -19,10 +22,12 @@
 #![deny(missing_docs)]
 
 pub mod city;
+mod clustered;
 mod common;
 pub mod mesh;
 mod province;
 
 pub use city::{DemoCity, DemoCitySummary, DistrictFigures, generate_demo_city, write_demo_city};
+pub use clustered::{ClusteredInstance, ClusteredSpec, TableFormat, generate_clustered};
 pub use common::{LocalFrame, WeightedPicker, round_to};
 pub use province::{ProvinceSpec, write_province};

@@ -34,6 +34,18 @@ enum Command {
         #[command(flatten)]
         spec: branchnet_synth::ProvinceSpec,
     },
+    /// A clustered city of demand points and candidate sites, x/y in metres of a local frame (no CRS), for
+    /// `branchnet solve`.
+    Clustered {
+        /// Output folder (gets demand.csv and candidates.csv, or .parquet).
+        #[arg(long)]
+        out: PathBuf,
+        /// File format of the two tables.
+        #[arg(long, value_enum, default_value_t)]
+        format: branchnet_synth::TableFormat,
+        #[command(flatten)]
+        spec: branchnet_synth::ClusteredSpec,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -50,6 +62,25 @@ fn main() -> anyhow::Result<()> {
             let scenario = branchnet_synth::write_province(&dir, &spec)
                 .with_context(|| format!("writing the province to {}", dir.display()))?;
             writeln!(out, "wrote {}", scenario.display())?;
+        }
+        Command::Clustered {
+            out: dir,
+            format,
+            spec,
+        } => {
+            let city = branchnet_synth::generate_clustered(&spec)?;
+            let paths = city
+                .write(&dir, format)
+                .with_context(|| format!("writing the clustered city to {}", dir.display()))?;
+            let people: f64 = city.weights.iter().sum();
+            writeln!(
+                out,
+                "wrote {} ({} demand points, {people:.0} people) and {} ({} candidates); x/y in metres",
+                paths[0].display(),
+                city.demand.len(),
+                paths[1].display(),
+                city.candidates.len()
+            )?;
         }
     }
     writeln!(out, "in {:.1} s", start.elapsed().as_secs_f64())?;
