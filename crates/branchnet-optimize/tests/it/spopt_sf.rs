@@ -7,12 +7,12 @@ use std::path::PathBuf;
 use approx::assert_relative_eq;
 use branchnet_optimize::{Costs, Coverage, SolveOptions, Status, solve_lscp, solve_mclp, solve_p_median};
 
-fn dir() -> PathBuf {
+pub(crate) fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/reference/spopt-sf")
 }
 
 /// Splits a CSV line on commas outside double quotes, unquoting fields.
-fn fields(line: &str) -> Vec<String> {
+pub(crate) fn fields(line: &str) -> Vec<String> {
     let mut out = vec![String::new()];
     let mut quoted = false;
     for c in line.chars() {
@@ -25,13 +25,13 @@ fn fields(line: &str) -> Vec<String> {
     out
 }
 
-struct Case {
-    costs: Costs,
-    weights: Vec<f64>,
+pub(crate) struct Case {
+    pub(crate) costs: Costs,
+    pub(crate) weights: Vec<f64>,
 }
 
 /// Tracts and stores sorted by name, as spopt's test does (`sort_values(by=["NAME"])`, pivot on names).
-fn case() -> Case {
+pub(crate) fn case() -> Case {
     let demand =
         std::fs::read_to_string(dir().join("SF_demand_205_centroid_uniform_weight.csv")).expect("demand");
     let mut lines = demand.lines();
