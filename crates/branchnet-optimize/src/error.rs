@@ -33,6 +33,17 @@ pub enum OptimizeError {
         /// The value.
         value: f64,
     },
+    /// A row of compressed sparse input whose sites are not strictly ascending.
+    #[error("{what}: the sites of row {row} are not strictly ascending")]
+    Unsorted {
+        /// Which input.
+        what: &'static str,
+        /// The row.
+        row: usize,
+    },
+    /// A reference data file that cannot be read.
+    #[error("reference data: {0}")]
+    Reference(String),
     /// HiGHS refused the model or failed while solving it.
     #[error("HiGHS failed: {0}")]
     Solver(String),

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use ndarray::ArrayView2;
 
-use crate::OptimizeError;
+use crate::{OptimizeError, SolveOptions};
 
 /// For each demand point, the sites that cover it (compressed sparse rows).
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +44,20 @@ impl Coverage {
             sites.extend(row);
             offsets.push(sites.len());
         }
+        Ok(Self {
+            n_sites,
+            offsets,
+            sites,
+        })
+    }
+
+    /// From compressed sparse rows as a neighbour search returns them: point `i` is covered by
+    /// `sites[offsets[i]..offsets[i + 1]]`, ascending.
+    ///
+    /// # Errors
+    /// Offsets that do not start at 0, decrease or overrun; a site `>= n_sites`; a row not strictly ascending.
+    pub fn from_csr(n_sites: usize, offsets: Vec<usize>, sites: Vec<u32>) -> Result<Self, OptimizeError> {
+        check_csr(n_sites, &offsets, &sites, "coverage")?;
         Ok(Self {
             n_sites,
             offsets,
@@ -196,6 +210,41 @@ impl Costs {
         })
     }
 
+    /// From compressed sparse rows as a neighbour search returns them: point `i` may be served from
+    /// `sites[offsets[i]..offsets[i + 1]]` (ascending) at the matching `costs`.
+    ///
+    /// # Errors
+    /// Offsets that do not start at 0, decrease or overrun; a site `>= n_sites`; a row not strictly
+    /// ascending; a cost that is negative or not finite.
+    pub fn from_csr(
+        n_sites: usize,
+        offsets: Vec<usize>,
+        sites: Vec<u32>,
+        costs: Vec<f64>,
+    ) -> Result<Self, OptimizeError> {
+        check_csr(n_sites, &offsets, &sites, "costs")?;
+        if costs.len() != sites.len() {
+            return Err(OptimizeError::Shape {
+                what: "costs (one per listed site)",
+                expected: sites.len(),
+                found: costs.len(),
+            });
+        }
+        if let Some(index) = costs.iter().position(|c| !(c.is_finite() && *c >= 0.0)) {
+            return Err(OptimizeError::BadNumber {
+                what: "costs",
+                index,
+                value: costs[index],
+            });
+        }
+        Ok(Self {
+            n_sites,
+            offsets,
+            sites,
+            costs,
+        })
+    }
+
     /// Number of demand points.
     pub fn n_demand(&self) -> usize {
         self.offsets.len() - 1
@@ -217,6 +266,57 @@ impl Costs {
         let (sites, costs) = self.row(i);
         sites.binary_search(&(j as u32)).ok().map(|k| costs[k])
     }
+}
+
+/// Checks compressed sparse rows: offsets from 0, non-decreasing, ending at the number of entries; sites in
+/// range and strictly ascending within a row.
+fn check_csr(
+    n_sites: usize,
+    offsets: &[usize],
+    sites: &[u32],
+    what: &'static str,
+) -> Result<(), OptimizeError> {
+    let well_formed = offsets.first() == Some(&0)
+        && offsets.last() == Some(&sites.len())
+        && offsets.windows(2).all(|w| w[0] <= w[1]);
+    if !well_formed {
+        return Err(OptimizeError::Shape {
+            what: "row offsets (from 0, non-decreasing, ending at the number of entries)",
+            expected: sites.len(),
+            found: offsets.last().copied().unwrap_or(0),
+        });
+    }
+    if let Some(&site) = sites.iter().find(|&&j| j as usize >= n_sites) {
+        return Err(OptimizeError::UnknownSite {
+            what,
+            site: site as usize,
+            sites: n_sites,
+        });
+    }
+    for (i, w) in offsets.windows(2).enumerate() {
+        if sites[w[0]..w[1]].windows(2).any(|s| s[0] >= s[1]) {
+            return Err(OptimizeError::Unsorted { what, row: i });
+        }
+    }
+    Ok(())
+}
+
+/// Checks that every required and forbidden site exists.
+pub(crate) fn check_sites(options: &SolveOptions, n_sites: usize) -> Result<(), OptimizeError> {
+    let named = [
+        ("required sites", &options.required),
+        ("forbidden sites", &options.forbidden),
+    ];
+    for (what, list) in named {
+        if let Some(&site) = list.iter().find(|&&j| j >= n_sites) {
+            return Err(OptimizeError::UnknownSite {
+                what,
+                site,
+                sites: n_sites,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Checks demand weights: one per point, finite and ≥ 0.

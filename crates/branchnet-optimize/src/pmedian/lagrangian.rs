@@ -1,0 +1,131 @@
+//! The Lagrangian bound of the p-median (Cornuéjols, Fisher & Nemhauser 1977; Beasley 1993): relax "every
+//! client is served once" with multipliers λ; the rest splits by site. For fixed λ, site j is worth
+//! `ρ_j = Σ_i min(0, w_i·c_ij − λ_i)` and the bound is `Σ λ + Σ ρ over the p best sites`. Subgradient steps
+//! raise it towards the LP bound while touching only the pairs cheaper than λ — far cheaper than an LP on
+//! tens of millions of pairs.
+
+use std::time::Instant;
+
+use tracing::debug;
+
+use super::benders::Problem;
+
+/// The best Lagrangian bound found and the site values that go with it.
+pub(crate) struct LagrangianBound {
+    pub(crate) bound: f64,
+    /// `ρ_j` at the best multipliers (0 for sites that may not open).
+    pub(crate) site_values: Vec<f64>,
+}
+
+/// Subgradient optimisation from the incumbent's costs (`λ_i = w_i · cost of i in the incumbent`), until the
+/// bound meets `upper` within `tolerance`, the step has shrunk to nothing, or `deadline` passes.
+pub(crate) fn lagrangian_bound(
+    problem: &Problem<'_>,
+    incumbent_costs: &[f64],
+    upper: f64,
+    tolerance: f64,
+    deadline: Option<Instant>,
+) -> LagrangianBound {
+    let lists = problem.lists;
+    let n = lists.n_clients();
+    let m = lists.n_sites();
+    let mut lambda: Vec<f64> = (0..n).map(|i| problem.weights[i] * incumbent_costs[i]).collect();
+    let mut rho = vec![0.0f64; m];
+    let mut best = LagrangianBound {
+        bound: f64::NEG_INFINITY,
+        site_values: vec![0.0; m],
+    };
+    let mut step_scale = 2.0;
+    let mut stalled = 0;
+    let mut chosen = vec![false; m];
+    let mut iterations = 0;
+    while step_scale > 1e-4 && iterations < MAX_ITERATIONS {
+        iterations += 1;
+        rho.fill(0.0);
+        for (i, &l) in lambda.iter().enumerate() {
+            let w = problem.weights[i];
+            let (sites, costs) = lists.row(i);
+            for (&j, &c) in sites.iter().zip(costs) {
+                let reduced = w * c - l;
+                if reduced >= 0.0 {
+                    break;
+                }
+                rho[j as usize] += reduced;
+            }
+        }
+        let bound = lambda.iter().sum::<f64>() + choose(problem, &rho, &mut chosen);
+        if bound > best.bound + 1e-12 * bound.abs() {
+            best.bound = bound;
+            best.site_values.clone_from(&rho);
+            stalled = 0;
+        } else {
+            stalled += 1;
+            if stalled >= STALL_ROUNDS {
+                step_scale /= 2.0;
+                stalled = 0;
+            }
+        }
+        if upper - best.bound <= tolerance * upper.abs().max(1.0)
+            || deadline.is_some_and(|d| Instant::now() >= d)
+        {
+            break;
+        }
+        // Subgradient: 1 − (number of chosen sites that would take client i).
+        let mut norm = 0.0;
+        let subgradient: Vec<f64> = (0..n)
+            .map(|i| {
+                let w = problem.weights[i];
+                let (sites, costs) = lists.row(i);
+                let takers = sites
+                    .iter()
+                    .zip(costs)
+                    .take_while(|(_, c)| w * **c < lambda[i])
+                    .filter(|(j, _)| chosen[**j as usize])
+                    .count();
+                let g = 1.0 - takers as f64;
+                norm += g * g;
+                g
+            })
+            .collect();
+        if norm == 0.0 {
+            break; // λ is optimal: the relaxed plan serves every client exactly once.
+        }
+        let step = step_scale * (upper - bound).max(1e-9 * upper.abs()) / norm;
+        for (l, g) in lambda.iter_mut().zip(&subgradient) {
+            *l += step * g;
+        }
+    }
+    debug!(iterations, bound = best.bound, upper, "p-median Lagrangian bound");
+    best
+}
+
+/// Marks the p sites of least `ρ` (required ones first, then free ones) in `chosen`; returns their sum.
+fn choose(problem: &Problem<'_>, rho: &[f64], chosen: &mut [bool]) -> f64 {
+    chosen.fill(false);
+    let mut total = 0.0;
+    let mut count = 0;
+    for (j, &(lo, _)) in problem.site_bounds.iter().enumerate() {
+        if lo > 0.0 {
+            chosen[j] = true;
+            total += rho[j];
+            count += 1;
+        }
+    }
+    let mut free: Vec<usize> = (0..rho.len())
+        .filter(|&j| problem.site_bounds[j] == (0.0, 1.0))
+        .collect();
+    let wanted = problem.p.saturating_sub(count).min(free.len());
+    if wanted > 0 {
+        free.select_nth_unstable_by(wanted - 1, |&a, &b| rho[a].total_cmp(&rho[b]).then(a.cmp(&b)));
+        for &j in &free[..wanted] {
+            chosen[j] = true;
+            total += rho[j];
+        }
+    }
+    total
+}
+
+/// Subgradient rounds without a better bound before the step halves.
+const STALL_ROUNDS: usize = 20;
+/// A cap on subgradient rounds.
+const MAX_ITERATIONS: usize = 3_000;
