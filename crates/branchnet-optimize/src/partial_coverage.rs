@@ -16,9 +16,15 @@ use crate::{Costs, OptimizeError, Solution, SolveOptions};
 /// is the classic MCLP; with [`Decay::Linear`] and a full-coverage radius it is Berman and Krass's gradual
 /// covering.
 ///
-/// Formulation: assignment variables `x_ij ∈ [0, 1]` for the pairs listed in `costs` with `f > 0` and `j` not
-/// forbidden, `Σ_j x_ij ≤ 1`, `x_ij ≤ y_j`, `Σ_j y_j = p`, maximise `Σ w_i f_ij x_ij`. Points whose
-/// (site, weight) lists are identical share one row with their summed weight. A greedy plan seeds the solve.
+/// Formulation by coverage levels (only the pairs listed in `costs` with `f > 0` and the site not forbidden):
+/// a point whose distinct weights are `f_1 > … > f_K` earns `Σ_k (f_k − f_{k+1}) z_ik` with
+/// `z_ik ≤ Σ_{j: f_ij ≥ f_k} y_j`, `z ∈ [0, 1]`, which telescopes to its best open weight; `Σ_j y_j = p`.
+/// Level rows with the same site set merge with their summed value, so a step decay gives exactly the merged
+/// MCLP. It is the assignment model (`x_ij ≤ y_j`, `Σ_j x_ij ≤ 1`, maximise `Σ w_i f_ij x_ij`) aggregated per
+/// level, with the same relaxation (for any fractional `y` both give each point
+/// `Σ_k (f_k − f_{k+1}) min(1, Σ_{j: f_ij ≥ f_k} y_j)`) but far fewer columns after merging: on 3,000 points ×
+/// 100 sites the assignment model had not finished its root relaxation after a minute. A greedy plan seeds
+/// the solve.
 /// The objective is recomputed from the plan; `assignment` names each point's best open site (`None` when no
 /// open site gives it a positive weight).
 ///
@@ -46,19 +52,33 @@ pub fn solve_mclp_partial(
     let rows = coverage_rows(costs, decay, options);
     let greedy = greedy(&rows, weights, m, p, options);
 
-    // Identical rows merge: their points are interchangeable in the model.
-    let mut index: HashMap<Vec<(u32, u64)>, usize> = HashMap::new();
-    let mut groups: Vec<(&[(u32, f64)], f64)> = Vec::new();
+    // Coverage levels: a point whose distinct positive weights are f_1 > … > f_K gets
+    // Σ_k (f_k − f_{k+1}) · [some open site gives it ≥ f_k], which telescopes to its best weight. Each level is
+    // an MCLP-style row over a site set; identical sets (across levels and points) merge with summed value.
+    let mut index: HashMap<Vec<u32>, usize> = HashMap::new();
+    let mut levels: Vec<(Vec<u32>, f64)> = Vec::new();
     for (row, &w) in rows.iter().zip(weights) {
-        if row.is_empty() || w == 0.0 {
+        if w == 0.0 {
             continue;
         }
-        let key = row.iter().map(|&(j, f)| (j, f.to_bits())).collect();
-        match index.entry(key) {
-            Entry::Occupied(e) => groups[*e.get()].1 += w,
-            Entry::Vacant(e) => {
-                e.insert(groups.len());
-                groups.push((row, w));
+        let mut sorted = row.clone();
+        sorted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut k = 0;
+        while k < sorted.len() {
+            let f = sorted[k].1;
+            while k < sorted.len() && sorted[k].1 == f {
+                k += 1;
+            }
+            let below = sorted.get(k).map_or(0.0, |s| s.1);
+            let mut set: Vec<u32> = sorted[..k].iter().map(|s| s.0).collect();
+            set.sort_unstable();
+            let value = w * (f - below);
+            match index.entry(set) {
+                Entry::Occupied(e) => levels[*e.get()].1 += value,
+                Entry::Vacant(e) => {
+                    levels.push((e.key().clone(), value));
+                    e.insert(levels.len() - 1);
+                }
             }
         }
     }
@@ -74,20 +94,14 @@ pub fn solve_mclp_partial(
     let mut start: Vec<f64> = (0..m as u32)
         .map(|j| if is_open(j) { 1.0 } else { 0.0 })
         .collect();
-    for (row, weight) in &groups {
-        let best = best_open(row, is_open).map(|(k, _)| k);
-        let x: Vec<_> = row
-            .iter()
-            .enumerate()
-            .map(|(k, &(_, f))| {
-                start.push(if best == Some(k) { 1.0 } else { 0.0 });
-                problem.add_column(weight * f, 0.0..=1.0)
-            })
-            .collect();
-        problem.add_row(..=1.0, x.iter().map(|&c| (c, 1.0)));
-        for (&xc, &(j, _)) in x.iter().zip(row.iter()) {
-            problem.add_row(..=0.0, [(xc, 1.0), (y[j as usize], -1.0)]);
-        }
+    for (set, value) in &levels {
+        start.push(if set.iter().any(|&j| is_open(j)) { 1.0 } else { 0.0 });
+        // z ≤ Σ_{j∈set} y_j, z ∈ [0, 1]: integral at an optimum once the y are.
+        let z = problem.add_column(*value, 0.0..=1.0);
+        problem.add_row(
+            ..=0.0,
+            std::iter::once((z, 1.0)).chain(set.iter().map(|&j| (y[j as usize], -1.0))),
+        );
     }
     problem.add_row(p as f64..=p as f64, y.iter().map(|&c| (c, 1.0)));
     let start = (greedy.len() == p).then_some(start);

@@ -581,4 +581,13 @@ fn time_limits_return_a_plan() {
     assert_eq!(s.sites.len(), 4);
     assert!(s.bound <= s.objective);
     assert_relative_eq!(s.gap, (s.objective - s.bound) / s.objective);
+
+    // p-dispersion maximises: the greedy plan comes back with an upper bound.
+    let pts = store_points();
+    let d = Array2::from_shape_fn((16, 16), |(i, j)| {
+        ((pts[i].0 - pts[j].0).powi(2) + (pts[i].1 - pts[j].1).powi(2)).sqrt()
+    });
+    let s = solve_p_dispersion(d.view(), 4, &options).expect("solves");
+    assert_eq!(s.sites.len(), 4);
+    assert!(s.bound >= s.objective && s.objective > 0.0);
 }
