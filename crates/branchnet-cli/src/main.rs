@@ -2,6 +2,7 @@
 // The CLI is where output to the terminal belongs.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod solve;
 mod validate;
 
 use std::process::ExitCode;
@@ -21,6 +22,8 @@ struct Cli {
 enum Command {
     /// Read a scenario and every input it names, check them and print a summary.
     Validate(validate::Args),
+    /// Solve a location model (LSCP, MCLP, p-median) on demand points and candidate sites.
+    Solve(Box<solve::Args>),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Validate(args) => validate::run(&args),
+        Command::Solve(args) => solve::run(&args),
     };
     match result {
         Ok(code) => code,

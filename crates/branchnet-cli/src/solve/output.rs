@@ -1,0 +1,371 @@
+//! What `branchnet solve` reports: the summary (text or JSON) and the assignment table.
+
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::Context;
+use branchnet_io::{FileFormat, file_format};
+use branchnet_optimize::{Solution, Status};
+use polars::prelude::{Column, DataFrame, ParquetWriter};
+use serde_json::{Value, json};
+
+use super::input::Problem;
+use super::{Model, Needs, Params};
+
+/// Most chosen-site ids listed in the text summary (the JSON summary lists all).
+const LISTED_IDS: usize = 40;
+
+/// One demand point's line of the plan.
+pub struct Row {
+    /// The site serving it (cost models) or its nearest chosen site (covering models).
+    site: Option<usize>,
+    /// Distance or cost to that site.
+    cost: Option<f64>,
+    /// Whether a chosen site is within the radius (when there is one).
+    covered: Option<bool>,
+}
+
+/// Coverage figures, when a radius is given.
+struct CoverageFigures {
+    radius: f64,
+    covered_weight: f64,
+    covered_points: usize,
+    uncovered_points: usize,
+}
+
+/// The plan and its figures.
+pub struct Report {
+    model: Model,
+    objective_label: &'static str,
+    p: Option<usize>,
+    status: Status,
+    objective: f64,
+    bound: f64,
+    gap: f64,
+    chosen: Vec<usize>,
+    rows: Vec<Row>,
+    total_weight: f64,
+    coverage: Option<CoverageFigures>,
+    /// Weighted mean distance (cost) from each reachable point to its nearest chosen site.
+    mean_distance: Option<f64>,
+    /// Points with no reachable chosen site (only with an OD table that does not list the pair).
+    unreachable: usize,
+    read_s: f64,
+    total_s: f64,
+}
+
+impl Report {
+    /// Figures of `solution`, recomputed from the chosen sites.
+    pub fn new(
+        model: Model,
+        needs: &Needs,
+        problem: &Problem,
+        params: &Params,
+        solution: &Solution,
+        start: Instant,
+        read_s: f64,
+    ) -> anyhow::Result<Self> {
+        let n = problem.n_demand();
+        let plan = !matches!(solution.status, Status::Infeasible { .. });
+        let nearest = if plan {
+            problem.nearest_open(&solution.sites)
+        } else {
+            vec![None; n]
+        };
+        let radius = params.radius.filter(|_| plan);
+        let rows: Vec<Row> = (0..n)
+            .map(|i| {
+                let (site, cost) = if needs.assigns {
+                    let j = solution.assignment.get(i).copied().flatten();
+                    (j, j.and_then(|j| problem.cost(i, j)))
+                } else {
+                    (nearest[i].map(|n| n.0), nearest[i].map(|n| n.1))
+                };
+                let covered = radius.map(|r| nearest[i].is_some_and(|(_, d)| d <= r));
+                Row { site, cost, covered }
+            })
+            .collect();
+        let w = &problem.weights;
+        let total_weight: f64 = w.iter().sum();
+        let coverage = radius.map(|radius| {
+            let covered = |i: &usize| rows[*i].covered == Some(true);
+            let covered_points = (0..n).filter(covered).count();
+            CoverageFigures {
+                radius,
+                covered_weight: (0..n).filter(covered).map(|i| w[i]).sum(),
+                covered_points,
+                uncovered_points: n - covered_points,
+            }
+        });
+        let reachable: Vec<(usize, f64)> = nearest
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| n.map(|(_, d)| (i, d)))
+            .collect();
+        let reach_weight: f64 = reachable.iter().map(|&(i, _)| w[i]).sum();
+        let mean_distance = (plan && reach_weight > 0.0)
+            .then(|| reachable.iter().map(|&(i, d)| w[i] * d).sum::<f64>() / reach_weight);
+        Ok(Self {
+            model,
+            objective_label: needs.objective,
+            p: params.p,
+            status: solution.status.clone(),
+            objective: solution.objective,
+            bound: solution.bound,
+            gap: solution.gap,
+            chosen: solution.sites.clone(),
+            unreachable: if plan { n - reachable.len() } else { 0 },
+            rows,
+            total_weight,
+            coverage,
+            mean_distance,
+            read_s,
+            total_s: start.elapsed().as_secs_f64(),
+        })
+    }
+
+    fn status_word(&self) -> &'static str {
+        match self.status {
+            Status::Optimal => "optimal",
+            Status::Feasible { .. } => "feasible",
+            Status::Infeasible { .. } => "infeasible",
+        }
+    }
+
+    /// The summary as JSON (non-finite numbers are null).
+    pub fn json(&self, problem: &Problem) -> Value {
+        let reason = match &self.status {
+            Status::Infeasible { reason } => Some(name_points(reason, problem)),
+            _ => None,
+        };
+        let coverage = self.coverage.as_ref().map(|c| {
+            json!({
+                "radius": c.radius,
+                "covered_weight": c.covered_weight,
+                "covered_share": share(c.covered_weight, self.total_weight),
+                "covered_points": c.covered_points,
+                "uncovered_points": c.uncovered_points,
+            })
+        });
+        json!({
+            "model": self.model.name(),
+            "status": self.status_word(),
+            "reason": reason,
+            "objective": self.objective,
+            "objective_is": self.objective_label,
+            "bound": self.bound,
+            "gap": self.gap,
+            "p": self.p,
+            "demand_points": problem.n_demand(),
+            "total_weight": self.total_weight,
+            "sites": problem.n_sites(),
+            "chosen": self.chosen.iter().map(|&j| problem.site_ids[j].as_str()).collect::<Vec<_>>(),
+            "coverage": coverage,
+            "mean_distance": self.mean_distance,
+            "unreachable_points": self.unreachable,
+            "seconds": self.total_s,
+            "read_seconds": self.read_s,
+        })
+    }
+
+    /// The summary as text.
+    pub fn print(&self, problem: &Problem, out: Option<&Path>) {
+        let mut model = self.model.name().to_string();
+        if let Some(p) = self.p {
+            let _ = write!(model, ", p = {p}");
+        }
+        if let Some(c) = &self.coverage {
+            let _ = write!(model, ", radius {}", c.radius);
+        }
+        println!("Model: {model}");
+        let weight = match &problem.weight_column {
+            Some(c) => format!("total weight {} (column `{c}`)", number(self.total_weight)),
+            None => "weight 1 each".into(),
+        };
+        println!(
+            "Demand: {} points from {}, {weight}",
+            problem.n_demand(),
+            problem.demand_file.display()
+        );
+        match &problem.site_file {
+            Some(f) => println!("Sites: {} from {}", problem.n_sites(), f.display()),
+            None => println!("Sites: {} (the destinations of the OD table)", problem.n_sites()),
+        }
+        println!("Distances: {}", problem.distance_source());
+        if let Some(e) = problem.frame_warning() {
+            println!(
+                "Warning: the data spans so wide an area that distances may be off by up to {:.2}%",
+                e * 100.0
+            );
+        }
+        match &self.status {
+            Status::Infeasible { reason } => {
+                println!("Status: infeasible: {}", name_points(reason, problem));
+                return;
+            }
+            Status::Optimal => println!("Status: optimal"),
+            Status::Feasible { gap } => {
+                println!(
+                    "Status: feasible (a limit stopped the proof; gap {:.3}%)",
+                    gap * 100.0
+                );
+            }
+        }
+        println!("Objective: {} ({})", number(self.objective), self.objective_label);
+        println!("Bound: {}", number(self.bound));
+        println!("Gap: {:.3}%", self.gap * 100.0);
+        let mut ids: Vec<&str> = self
+            .chosen
+            .iter()
+            .take(LISTED_IDS)
+            .map(|&j| problem.site_ids[j].as_str())
+            .collect();
+        let more = self.chosen.len().saturating_sub(LISTED_IDS);
+        let tail = format!("… and {more} more (--json lists all)");
+        if more > 0 {
+            ids.push(&tail);
+        }
+        println!("Chosen: {} sites: {}", self.chosen.len(), ids.join(", "));
+        if let Some(c) = &self.coverage {
+            println!(
+                "Coverage within {}: {:.2}% of the weight ({} of {}); {} points covered, {} uncovered",
+                c.radius,
+                share(c.covered_weight, self.total_weight) * 100.0,
+                number(c.covered_weight),
+                number(self.total_weight),
+                c.covered_points,
+                c.uncovered_points
+            );
+        }
+        if let Some(d) = self.mean_distance {
+            println!("Mean distance to the nearest chosen site: {d:.2} (weighted)");
+        }
+        if self.unreachable > 0 {
+            println!(
+                "Unreachable: {} points have no listed pair with a chosen site",
+                self.unreachable
+            );
+        }
+        if let Some(path) = out {
+            println!("Assignments written to {}", path.display());
+        }
+        println!("Solved in {:.2} s (reading {:.2} s)", self.total_s, self.read_s);
+    }
+}
+
+/// The models number demand points from 0 in input order; a reason read by people names them by id.
+fn name_points(reason: &str, problem: &Problem) -> String {
+    const KEY: &str = "demand point ";
+    let mut out = String::new();
+    let mut rest = reason;
+    while let Some(k) = rest.find(KEY) {
+        let after = &rest[k + KEY.len()..];
+        let digits = after.find(|c: char| !c.is_ascii_digit()).unwrap_or(after.len());
+        out.push_str(&rest[..k + KEY.len()]);
+        match after[..digits]
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| problem.demand_ids.get(i))
+        {
+            Some(id) => {
+                let _ = write!(out, "`{id}`");
+            }
+            None => out.push_str(&after[..digits]),
+        }
+        rest = &after[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `part / total`, NaN when the total is 0.
+fn share(part: f64, total: f64) -> f64 {
+    if total > 0.0 { part / total } else { f64::NAN }
+}
+
+/// A figure as it is: whole numbers without decimals, others with up to 6.
+fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        let s = format!("{v:.6}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// Writes one row per demand point: `demand_id, site_id, cost` and `covered` when a radius was given; empty
+/// (null) where a point has no site.
+pub fn write_assignments(path: &Path, report: &Report, problem: &Problem) -> anyhow::Result<()> {
+    let format = file_format(path, &[FileFormat::Csv, FileFormat::Parquet])?;
+    let site = |r: &Row| r.site.map(|j| problem.site_ids[j].as_str());
+    let with_covered = report.coverage.is_some();
+    match format {
+        FileFormat::Parquet => {
+            let mut columns = vec![
+                Column::new("demand_id".into(), problem.demand_ids.clone()),
+                Column::new("site_id".into(), report.rows.iter().map(site).collect::<Vec<_>>()),
+                Column::new(
+                    "cost".into(),
+                    report.rows.iter().map(|r| r.cost).collect::<Vec<_>>(),
+                ),
+            ];
+            if with_covered {
+                columns.push(Column::new(
+                    "covered".into(),
+                    report.rows.iter().map(|r| r.covered).collect::<Vec<_>>(),
+                ));
+            }
+            let mut df = DataFrame::new_infer_height(columns)?;
+            let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+            ParquetWriter::new(file)
+                .finish(&mut df)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        _ => {
+            let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+            let mut w = BufWriter::new(file);
+            let header = if with_covered {
+                "demand_id,site_id,cost,covered"
+            } else {
+                "demand_id,site_id,cost"
+            };
+            writeln!(w, "{header}")?;
+            for (id, r) in problem.demand_ids.iter().zip(&report.rows) {
+                let cost = r.cost.map_or(String::new(), |c| c.to_string());
+                write!(w, "{},{},{cost}", csv_field(id), csv_field(site(r).unwrap_or("")))?;
+                if let Some(c) = r.covered {
+                    write!(w, ",{c}")?;
+                }
+                writeln!(w)?;
+            }
+            w.flush()
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// A CSV field, quoted when it holds a comma, quote or line break.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn figures_and_fields_print_plainly() {
+        assert_eq!(super::number(875_247.0), "875247");
+        assert_eq!(super::number(2_982.126_857_989), "2982.126858");
+        assert_eq!(super::number(0.5), "0.5");
+        assert_eq!(super::csv_field("a,b"), "\"a,b\"");
+        assert_eq!(super::csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(super::csv_field("060750479.01"), "060750479.01");
+    }
+}
