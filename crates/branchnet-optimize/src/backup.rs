@@ -9,9 +9,6 @@ use crate::input::check_weights;
 use crate::mip::{MipOutcome, chosen, site_bounds, solve};
 use crate::{Coverage, OptimizeError, Solution, SolveOptions, Status, solve_lscp};
 
-// The capacitated LSCP lives with the LSCP; re-exported from here until lib.rs lists it.
-pub use crate::lscp::{CapacitatedCover, solve_lscp_capacitated};
-
 /// A backup-coverage plan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BackupCover {

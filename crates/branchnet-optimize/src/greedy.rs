@@ -1,48 +1,7 @@
 //! Greedy plans: a feasible incumbent for every MIP before it starts, so a time-limited solve always returns
 //! a plan (and HiGHS starts from a good one).
 
-use crate::{Costs, Coverage, SolveOptions};
-
-/// Opens `p` sites one by one, each time the one that covers the most not-yet-covered weight (required sites
-/// first, forbidden ones never). Returns the open sites.
-pub(crate) fn mclp(coverage: &Coverage, weights: &[f64], p: usize, options: &SolveOptions) -> Vec<usize> {
-    let m = coverage.n_sites();
-    // Demand points covered by each site (the transpose of the coverage lists).
-    let mut by_site: Vec<Vec<usize>> = vec![Vec::new(); m];
-    for i in 0..coverage.n_demand() {
-        for &j in coverage.sites_of(i) {
-            by_site[j as usize].push(i);
-        }
-    }
-    let mut covered = vec![false; coverage.n_demand()];
-    let mut open: Vec<usize> = Vec::with_capacity(p);
-    let take = |j: usize, covered: &mut Vec<bool>, open: &mut Vec<usize>| {
-        open.push(j);
-        by_site[j].iter().for_each(|&i| covered[i] = true);
-    };
-    for &j in &options.required {
-        take(j, &mut covered, &mut open);
-    }
-    while open.len() < p {
-        let gain = |j: usize| {
-            by_site[j]
-                .iter()
-                .filter(|&&i| !covered[i])
-                .map(|&i| weights[i])
-                .sum::<f64>()
-        };
-        let best = (0..m)
-            .filter(|j| !open.contains(j) && !options.forbidden.contains(j))
-            .map(|j| (j, gain(j)))
-            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
-        match best {
-            Some((j, _)) => take(j, &mut covered, &mut open),
-            None => break,
-        }
-    }
-    open.sort_unstable();
-    open
-}
+use crate::{Costs, SolveOptions};
 
 /// Opens `p` sites one by one, each time the one that lowers the weighted service cost most (required sites
 /// first, forbidden ones never). Returns the open sites.

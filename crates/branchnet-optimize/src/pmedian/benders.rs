@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use tracing::debug;
 
 use super::assignment;
-use super::heuristic::Open;
+use super::heuristic::{Open, interchange};
 use super::lagrangian::lagrangian_bound;
 use super::lists::ServiceLists;
 use crate::mip::{self, MipOutcome};
@@ -84,6 +84,9 @@ pub(crate) fn solve(
             .map(|i| lists.nearest_open(i, &best).map_or(0.0, |(_, c)| c))
             .collect();
         let lagrangian = lagrangian_bound(problem, &incumbent_costs, best_cost, tolerance, deadline);
+        if let Some((plan, _)) = lagrangian.plan {
+            polish(problem, plan, &mut best, &mut best_cost, "Lagrangian");
+        }
         bound = problem.round_bound(lagrangian.bound).min(best_cost);
         let out_of_time = remaining().is_some_and(|t| t <= 0.0);
         if settled(bound, best_cost) || out_of_time || lists.n_pairs() > LP_PAIRS {
@@ -102,6 +105,9 @@ pub(crate) fn solve(
     let Some(relaxation) = solve_relaxation(problem, &mut cuts, options, &remaining)? else {
         return Ok(Exact::Infeasible);
     };
+    if let Some(plan) = problem.round_up(&relaxation.sites) {
+        polish(problem, plan, &mut best, &mut best_cost, "LP");
+    }
     bound = bound.max(problem.round_bound(relaxation.bound)).min(best_cost);
     debug!(
         bound,
@@ -213,7 +219,47 @@ pub(crate) fn solve(
     }
 }
 
+/// Runs the interchange from `plan` and keeps the result if it beats the incumbent.
+fn polish(problem: &Problem<'_>, mut plan: Open, best: &mut Open, best_cost: &mut f64, from: &str) {
+    let required = problem.required();
+    let allowed: Vec<bool> = problem.site_bounds.iter().map(|(_, hi)| *hi > 0.0).collect();
+    interchange(problem.lists, problem.weights, &mut plan, &required, &allowed);
+    let cost = problem.lists.total_cost(problem.weights, &plan);
+    debug!(from, cost, incumbent = *best_cost, "p-median restart polished");
+    if cost < *best_cost {
+        *best_cost = cost;
+        *best = plan;
+    }
+}
+
 impl Problem<'_> {
+    /// The sites fixed open.
+    fn required(&self) -> Vec<usize> {
+        (0..self.site_bounds.len())
+            .filter(|&j| self.site_bounds[j].0 > 0.0)
+            .collect()
+    }
+
+    /// The p sites of largest LP value (required ones first): a rounding of a fractional plan.
+    fn round_up(&self, values: &[f64]) -> Option<Open> {
+        let mut order: Vec<usize> = (0..values.len())
+            .filter(|&j| self.site_bounds[j].1 > 0.0)
+            .collect();
+        order.sort_by(|&a, &b| {
+            let key = |j: usize| (self.site_bounds[j].0, values[j]);
+            key(b)
+                .partial_cmp(&key(a))
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(a.cmp(&b))
+        });
+        if order.len() < self.p {
+            return None;
+        }
+        let mut open = vec![false; values.len()];
+        order[..self.p].iter().for_each(|&j| open[j] = true);
+        Some(open)
+    }
+
     /// A lower bound made as strong as the data allows: rounded up when every cost and weight is integral.
     fn round_bound(&self, bound: f64) -> f64 {
         if self.integral {
@@ -229,6 +275,8 @@ struct Relaxation {
     bound: f64,
     /// Reduced costs of the site variables at the last LP optimum.
     reduced_costs: Vec<f64>,
+    /// The site values at the last LP optimum.
+    sites: Vec<f64>,
     /// Whether the cutting planes stopped because no cut was violated (not because time ran out).
     converged: bool,
     rounds: usize,
@@ -270,6 +318,7 @@ fn solve_relaxation(
                 return Ok(Some(Relaxation {
                     bound: floor,
                     reduced_costs: vec![0.0; m],
+                    sites: vec![0.0; m],
                     converged: false,
                     rounds,
                 }));
@@ -284,6 +333,7 @@ fn solve_relaxation(
             return Ok(Some(Relaxation {
                 bound,
                 reduced_costs: solution.dual_columns()[..m].to_vec(),
+                sites: solution.columns()[..m].to_vec(),
                 converged: new_cuts.is_empty(),
                 rounds,
             }));

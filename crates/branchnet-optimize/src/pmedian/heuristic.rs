@@ -111,8 +111,7 @@ pub(crate) fn interchange(
         loss.fill(0.0);
         extra.clear();
         extra.resize(closable.len() * m, 0.0);
-        for i in 0..lists.n_clients() {
-            let w = weights[i];
+        for (i, &w) in weights.iter().enumerate() {
             let (r, d1) = nearest.first[i];
             let d2 = nearest.second[i];
             let rank = if r < m { closable_rank[r] } else { usize::MAX };

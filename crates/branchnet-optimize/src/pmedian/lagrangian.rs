@@ -9,12 +9,16 @@ use std::time::Instant;
 use tracing::debug;
 
 use super::benders::Problem;
+use super::heuristic::Open;
 
 /// The best Lagrangian bound found and the site values that go with it.
 pub(crate) struct LagrangianBound {
     pub(crate) bound: f64,
     /// `ρ_j` at the best multipliers (0 for sites that may not open).
     pub(crate) site_values: Vec<f64>,
+    /// The cheapest of the relaxed plans (the p sites chosen by ρ), sampled along the way: a restart for the
+    /// local search from a different basin (Beasley's Lagrangian heuristic).
+    pub(crate) plan: Option<(Open, f64)>,
 }
 
 /// Subgradient optimisation from the incumbent's costs (`λ_i = w_i · cost of i in the incumbent`), until the
@@ -34,6 +38,7 @@ pub(crate) fn lagrangian_bound(
     let mut best = LagrangianBound {
         bound: f64::NEG_INFINITY,
         site_values: vec![0.0; m],
+        plan: None,
     };
     let mut step_scale = 2.0;
     let mut stalled = 0;
@@ -54,6 +59,12 @@ pub(crate) fn lagrangian_bound(
             }
         }
         let bound = lambda.iter().sum::<f64>() + choose(problem, &rho, &mut chosen);
+        if iterations % PLAN_EVERY == 0 {
+            let cost = lists.total_cost(problem.weights, &chosen);
+            if best.plan.as_ref().is_none_or(|(_, c)| cost < *c) {
+                best.plan = Some((chosen.clone(), cost));
+            }
+        }
         if bound > best.bound + 1e-12 * bound.abs() {
             best.bound = bound;
             best.site_values.clone_from(&rho);
@@ -125,6 +136,8 @@ fn choose(problem: &Problem<'_>, rho: &[f64], chosen: &mut [bool]) -> f64 {
     total
 }
 
+/// Every this many rounds the relaxed plan is priced as a real one.
+const PLAN_EVERY: usize = 10;
 /// Subgradient rounds without a better bound before the step halves.
 const STALL_ROUNDS: usize = 20;
 /// A cap on subgradient rounds.

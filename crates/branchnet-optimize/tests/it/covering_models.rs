@@ -15,7 +15,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::spopt_sf::{case, dir, fields};
 
 /// All `k`-subsets of `0..m`, ascending.
-fn subsets(m: usize, k: usize) -> Vec<Vec<usize>> {
+pub(crate) fn subsets(m: usize, k: usize) -> Vec<Vec<usize>> {
     fn walk(from: usize, m: usize, k: usize, cur: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
         if cur.len() == k {
             out.push(cur.clone());
