@@ -12,7 +12,9 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::bail;
-use branchnet_optimize::{Solution, SolveOptions, Status, solve_lscp, solve_mclp, solve_p_median};
+use branchnet_optimize::{
+    Solution, SolveOptions, Status, solve_lscp, solve_lscp_backup, solve_mclp, solve_p_center, solve_p_median,
+};
 
 use input::{CoordinateKind, PairLimit, Problem, Sources};
 
@@ -106,6 +108,12 @@ pub enum Model {
     /// p-median: the -p sites minimising the weighted distance of every point to its nearest open site.
     #[value(name = "p-median")]
     PMedian,
+    /// LSCP-B: as few sites as the LSCP needs, covering the most demand weight twice within --radius.
+    #[value(name = "lscp-b")]
+    LscpB,
+    /// p-center: the -p sites minimising the largest distance of a point to its nearest open site.
+    #[value(name = "p-center")]
+    PCenter,
 }
 
 /// What a model needs from the command line, and what its objective is.
@@ -125,6 +133,8 @@ impl Model {
             Model::Lscp => (false, "sites opened", false),
             Model::Mclp => (true, "demand weight covered", false),
             Model::PMedian => (true, "weighted distance", true),
+            Model::LscpB => (false, "demand weight covered twice", false),
+            Model::PCenter => (true, "largest distance", true),
         };
         Needs {
             p,
@@ -138,6 +148,8 @@ impl Model {
             Model::Lscp => "LSCP",
             Model::Mclp => "MCLP",
             Model::PMedian => "p-median",
+            Model::LscpB => "LSCP-B",
+            Model::PCenter => "p-center",
         }
     }
 }
@@ -184,6 +196,8 @@ fn dispatch(
             options,
         )?,
         Model::PMedian => solve_p_median(&problem.costs(params.limit)?, w, params.p(model)?, options)?,
+        Model::LscpB => solve_lscp_backup(&problem.coverage(params.radius(model)?)?, w, options)?.solution,
+        Model::PCenter => solve_p_center(&problem.costs(params.limit)?, params.p(model)?, options)?,
     })
 }
 

@@ -62,6 +62,19 @@ fn sf_args(model: &str) -> Vec<String> {
     .to_vec()
 }
 
+/// Each SF tract's NAME and POP2000 (the 4th and 7th columns).
+fn sf_population() -> Vec<(String, f64)> {
+    let demand = std::fs::read_to_string(sf("SF_demand_205_centroid_uniform_weight.csv")).expect("demand");
+    demand
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[3].trim_matches('"').to_string(), f[6].parse().expect("POP2000"))
+        })
+        .collect()
+}
+
 fn with<'a>(base: &'a [String], more: &[&'a str]) -> Vec<&'a str> {
     base.iter()
         .map(String::as_str)
@@ -105,15 +118,7 @@ fn sf_p_median_p4_mean_distance_matches_spopt_and_the_assignment_file() {
     assert!((mean - 2982.1268579890657).abs() < 1e-12 * 2982.0, "{mean}");
 
     // The file alone gives the same weighted mean: 205 rows, each with its tract's POP2000.
-    let demand = std::fs::read_to_string(sf("SF_demand_205_centroid_uniform_weight.csv")).expect("demand");
-    let pop: std::collections::HashMap<String, f64> = demand
-        .lines()
-        .skip(1)
-        .map(|l| {
-            let f: Vec<&str> = l.split(',').collect();
-            (f[3].trim_matches('"').to_string(), f[6].parse().expect("POP2000"))
-        })
-        .collect();
+    let pop: std::collections::HashMap<String, f64> = sf_population().into_iter().collect();
     let plan = std::fs::read_to_string(&out).expect("plan written");
     let mut lines = plan.lines();
     assert_eq!(lines.next(), Some("demand_id,site_id,cost"));
@@ -477,4 +482,27 @@ fn bad_input_is_named_by_file_row_and_column() {
 
     let msg = error(&["solve", "lscp", "--demand", &good, "--sites", &sites]);
     assert!(msg.contains("needs --radius"), "{msg}");
+}
+
+#[test]
+fn sf_p_center_and_lscp_b_run_from_the_command_line() {
+    let base = sf_args("p-center");
+    // The optimum of every 4-store plan, found by enumeration in branchnet-optimize's covering tests.
+    let j = json(&with(&base, &["-p", "4", "--json"]));
+    assert_eq!(j["status"], "optimal");
+    assert_eq!(j["objective"], 7403.063810849859);
+    assert_eq!(j["chosen"].as_array().map(Vec::len), Some(4));
+
+    // LSCP-B keeps the LSCP's 8 stores at 5000 m and maximises the population covered twice.
+    let base = sf_args("lscp-b");
+    let j = json(&with(&base, &["--radius", "5000", "--json"]));
+    assert_eq!(j["status"], "optimal");
+    assert_eq!(j["chosen"].as_array().map(Vec::len), Some(8));
+    let backed_up = j["objective"].as_f64().expect("a number");
+    let population: f64 = sf_population().iter().map(|(_, w)| w).sum();
+    // Some tracts have a single store within 5000 m and can never count (145 of 205 tracts do, by count).
+    assert!(
+        backed_up > 0.0 && backed_up < population,
+        "{backed_up} of {population}"
+    );
 }
