@@ -102,7 +102,7 @@ pub(crate) fn solve(
     if best_cost.is_finite() {
         cuts.extend(violated_cuts(problem, &as_values(&best), None));
     }
-    let Some(relaxation) = solve_relaxation(problem, &mut cuts, options, &remaining)? else {
+    let Some(mut relaxation) = solve_relaxation(problem, &mut cuts, options, &remaining)? else {
         return Ok(Exact::Infeasible);
     };
     if let Some(plan) = problem.round_up(&relaxation.sites) {
@@ -125,20 +125,33 @@ pub(crate) fn solve(
         });
     }
 
-    let site_bounds = fix_by_reduced_cost(problem, &relaxation, best_cost);
+    let mut site_bounds = fix_by_reduced_cost(problem, &relaxation, best_cost);
+    if let Some((model, y)) = relaxation.lp.take() {
+        let probe_until =
+            Instant::now() + Duration::from_secs_f64(remaining().unwrap_or(f64::INFINITY).min(PROBING_S));
+        probe(
+            problem,
+            model,
+            &y,
+            &relaxation.sites,
+            &mut site_bounds,
+            best_cost,
+            probe_until,
+        )?;
+    }
     let fixed = site_bounds.iter().filter(|(lo, hi)| lo == hi).count();
     let pairs = assignment::size(problem, &site_bounds);
     debug!(
         fixed,
         sites = site_bounds.len(),
         pairs,
-        "sites fixed by reduced cost"
+        "sites fixed by reduced cost and probing"
     );
     if pairs <= ASSIGNMENT_PAIRS {
         let mut limits = options.clone();
         limits.time_limit_s = remaining();
         return Ok(match assignment::solve(problem, &site_bounds, &best, &limits)? {
-            MipOutcome::Infeasible => Exact::Infeasible,
+            MipOutcome::Infeasible => beyond_fixings(best, best_cost),
             MipOutcome::Plan {
                 values,
                 bound: mip_bound,
@@ -174,7 +187,7 @@ pub(crate) fn solve(
         let start = best_cost.is_finite().then(|| start_values(problem, &best));
         let built = master(problem, &site_bounds, &cuts, true).problem;
         let (values, mip_bound, proven) = match mip::solve(built, Sense::Minimise, &limits, start)? {
-            MipOutcome::Infeasible => return Ok(Exact::Infeasible),
+            MipOutcome::Infeasible => return Ok(beyond_fixings(best, best_cost)),
             MipOutcome::Plan {
                 values,
                 bound,
@@ -277,6 +290,8 @@ struct Relaxation {
     reduced_costs: Vec<f64>,
     /// The site values at the last LP optimum.
     sites: Vec<f64>,
+    /// The solved LP and its site columns, kept for probing.
+    lp: Option<(Model, Vec<Col>)>,
     /// Whether the cutting planes stopped because no cut was violated (not because time ran out).
     converged: bool,
     rounds: usize,
@@ -319,6 +334,7 @@ fn solve_relaxation(
                     bound: floor,
                     reduced_costs: vec![0.0; m],
                     sites: vec![0.0; m],
+                    lp: None,
                     converged: false,
                     rounds,
                 }));
@@ -334,6 +350,7 @@ fn solve_relaxation(
                 bound,
                 reduced_costs: solution.dual_columns()[..m].to_vec(),
                 sites: solution.columns()[..m].to_vec(),
+                lp: Some((Model::from(solved), y)),
                 converged: new_cuts.is_empty(),
                 rounds,
             }));
@@ -460,6 +477,90 @@ fn fix_by_reduced_cost(problem: &Problem<'_>, relaxation: &Relaxation, upper: f6
         })
         .collect()
 }
+
+/// What an infeasible MIP after fixing means: fixing removes only plans no better than the incumbent, so
+/// when nothing is left the incumbent is optimal (and with no incumbent, no plan exists).
+fn beyond_fixings(best: Open, best_cost: f64) -> Exact {
+    if best_cost.is_finite() {
+        Exact::Plan {
+            open: best,
+            bound: best_cost,
+            proven: true,
+        }
+    } else {
+        Exact::Infeasible
+    }
+}
+
+/// Probing: forces each free site open (if the LP has it below one) or closed (if above zero) in the solved
+/// LP, and fixes it the other way when the LP bound then cannot beat `upper`. Each probe is a warm-started
+/// dual simplex over the cuts so far (a relaxation of the forced problem, so a valid bound), and the fixings
+/// found so far stay in the LP, so later probes are stronger. Far more decisive than reduced costs alone.
+fn probe(
+    problem: &Problem<'_>,
+    mut model: Model,
+    y: &[Col],
+    lp_sites: &[f64],
+    site_bounds: &mut [(f64, f64)],
+    upper: f64,
+    until: Instant,
+) -> Result<(), OptimizeError> {
+    let step = if problem.integral { 1.0 - 1e-6 } else { 0.0 };
+    let slack = 1e-6 * upper.abs().max(1.0);
+    for (j, &(lo, hi)) in site_bounds.iter().enumerate() {
+        if lo == hi {
+            model.change_column_bounds(y[j], lo..=hi);
+        }
+    }
+    let mut fixed = 0;
+    // Fixings strengthen later probes, so a pass that fixed something earns another.
+    for _pass in 0..PROBING_PASSES {
+        let fixed_before = fixed;
+        for j in 0..site_bounds.len() {
+            let (lo, hi) = site_bounds[j];
+            if lo == hi {
+                continue;
+            }
+            for (forced, other) in [(1.0, 0.0), (0.0, 1.0)] {
+                if Instant::now() >= until {
+                    debug!(fixed, "p-median probing stopped by its time share");
+                    return Ok(());
+                }
+                // Only probe the way the LP does not already lean.
+                if (forced == 1.0 && lp_sites[j] >= 1.0 - 1e-6) || (forced == 0.0 && lp_sites[j] <= 1e-6) {
+                    continue;
+                }
+                model.change_column_bounds(y[j], forced..=forced);
+                let solved = model
+                    .try_solve()
+                    .map_err(|e| OptimizeError::Solver(format!("{e:?}")))?;
+                let cut_off = match solved.status() {
+                    HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible => true,
+                    HighsModelStatus::Optimal => solved.objective_value() - slack > upper - step,
+                    _ => false,
+                };
+                model = Model::from(solved);
+                if cut_off {
+                    site_bounds[j] = (other, other);
+                    fixed += 1;
+                    break;
+                }
+            }
+            let (lo, hi) = site_bounds[j];
+            model.change_column_bounds(y[j], lo..=hi);
+        }
+        if fixed == fixed_before {
+            break;
+        }
+    }
+    debug!(fixed, "sites fixed by probing");
+    Ok(())
+}
+
+/// Probing passes at most.
+const PROBING_PASSES: usize = 3;
+/// Probing gets at most this many seconds.
+const PROBING_S: f64 = 20.0;
 
 /// The trivial lower bound: every client at its nearest allowed site.
 fn floor_bound(problem: &Problem<'_>) -> f64 {
