@@ -6,7 +6,7 @@ use std::time::Instant;
 use highs::{RowProblem, Sense};
 
 use crate::input::check_weights;
-use crate::mip::{MipOutcome, chosen, site_bounds, solve};
+use crate::mip::{MipOutcome, add_site_columns, chosen, solve};
 use crate::{Coverage, OptimizeError, Solution, SolveOptions, Status, solve_lscp};
 
 /// A backup-coverage plan.
@@ -55,12 +55,7 @@ pub fn solve_lscp_backup(
         .map(|limit| (limit - started.elapsed().as_secs_f64()).max(0.01));
 
     let mut problem = RowProblem::default();
-    let y: Vec<_> = (0..m)
-        .map(|j| {
-            let (lo, hi) = site_bounds(j, options);
-            problem.add_integer_column(0.0, lo..=hi)
-        })
-        .collect();
+    let y = add_site_columns(&mut problem, m, 0.0, options);
     let mut start: Vec<f64> = (0..m)
         .map(|j| {
             if first.sites.binary_search(&j).is_ok() {

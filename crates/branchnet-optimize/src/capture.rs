@@ -19,7 +19,7 @@ use std::time::Instant;
 use highs::{Col, HighsModelStatus, HighsSolutionStatus, Model, RowProblem, Sense, SolvedModel};
 use tracing::debug;
 
-use crate::mip::{chosen, site_bounds};
+use crate::mip::{add_site_columns, chosen, site_bounds};
 use crate::solution::relative_gap;
 use crate::{Costs, OptimizeError, Solution, SolveOptions};
 
@@ -678,12 +678,7 @@ pub fn solve_max_capture(
 
     // Columns are created in the same order by every build, so these handles stay valid across rebuilds.
     let mut problem = RowProblem::default();
-    let y: Vec<Col> = (0..m)
-        .map(|j| {
-            let (lo, hi) = site_bounds(j, options);
-            problem.add_integer_column(0.0, lo..=hi)
-        })
-        .collect();
+    let y: Vec<Col> = add_site_columns(&mut problem, m, 0.0, options);
     let theta: Vec<Col> = (0..groups.len())
         .map(|g| problem.add_column(groups.weight[g], 0.0..=cap[g]))
         .collect();

@@ -35,6 +35,7 @@ pub mod orlib;
 mod partial_coverage;
 mod pcenter;
 mod pmedian;
+mod relaxed_choice;
 mod solution;
 
 pub use backup::{BackupCover, solve_lscp_backup};

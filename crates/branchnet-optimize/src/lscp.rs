@@ -2,7 +2,7 @@
 
 use highs::{Col, RowProblem, Sense};
 
-use crate::mip::{MipOutcome, chosen, site_bounds, solve};
+use crate::mip::{MipOutcome, add_site_columns, chosen, site_bounds, solve};
 use crate::{Coverage, OptimizeError, Solution, SolveOptions};
 
 /// Location set covering: opens the fewest sites such that every demand point is covered by one.
@@ -15,12 +15,7 @@ use crate::{Coverage, OptimizeError, Solution, SolveOptions};
 pub fn solve_lscp(coverage: &Coverage, options: &SolveOptions) -> Result<Solution, OptimizeError> {
     let n = coverage.n_demand();
     let mut problem = RowProblem::default();
-    let y: Vec<_> = (0..coverage.n_sites())
-        .map(|j| {
-            let (lo, hi) = site_bounds(j, options);
-            problem.add_integer_column(1.0, lo..=hi)
-        })
-        .collect();
+    let y = add_site_columns(&mut problem, coverage.n_sites(), 1.0, options);
     for (sites, members) in coverage.groups() {
         let allowed: Vec<_> = sites
             .iter()
@@ -124,12 +119,7 @@ pub fn solve_lscp_capacitated(
     };
 
     let mut problem = RowProblem::default();
-    let y: Vec<_> = (0..m)
-        .map(|j| {
-            let (lo, hi) = site_bounds(j, options);
-            problem.add_integer_column(1.0, lo..=hi)
-        })
-        .collect();
+    let y = add_site_columns(&mut problem, m, 1.0, options);
     let mut start: Vec<f64> = all_allowed.iter().map(|&a| if a { 1.0 } else { 0.0 }).collect();
     let mut by_site: Vec<Vec<(Col, f64)>> = vec![Vec::new(); m];
     // No per-pair x ≤ y rows: they tighten the relaxation, but on 3,000 points × 100 sites they made it too

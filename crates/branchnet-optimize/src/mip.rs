@@ -94,6 +94,21 @@ pub(crate) fn solve(
     })
 }
 
+/// One binary column per site, each costing `cost`, fixed open or closed as the options say.
+pub(crate) fn add_site_columns(
+    problem: &mut RowProblem,
+    n_sites: usize,
+    cost: f64,
+    options: &SolveOptions,
+) -> Vec<highs::Col> {
+    (0..n_sites)
+        .map(|j| {
+            let (lo, hi) = site_bounds(j, options);
+            problem.add_integer_column(cost, lo..=hi)
+        })
+        .collect()
+}
+
 /// Column bounds of a site variable under the options: fixed open, fixed closed, or free.
 pub(crate) fn site_bounds(site: usize, options: &SolveOptions) -> (f64, f64) {
     if options.forbidden.contains(&site) {

@@ -8,7 +8,7 @@ use branchnet_core::Decay;
 use highs::{RowProblem, Sense};
 
 use crate::input::check_weights;
-use crate::mip::{MipOutcome, chosen, site_bounds, solve};
+use crate::mip::{MipOutcome, add_site_columns, chosen, solve};
 use crate::{Costs, OptimizeError, Solution, SolveOptions};
 
 /// Maximal covering with partial coverage: opens exactly `p` sites to maximise
@@ -84,12 +84,7 @@ pub fn solve_mclp_partial(
     }
 
     let mut problem = RowProblem::default();
-    let y: Vec<_> = (0..m)
-        .map(|j| {
-            let (lo, hi) = site_bounds(j, options);
-            problem.add_integer_column(0.0, lo..=hi)
-        })
-        .collect();
+    let y = add_site_columns(&mut problem, m, 0.0, options);
     let is_open = |j: u32| greedy.binary_search(&(j as usize)).is_ok();
     let mut start: Vec<f64> = (0..m as u32)
         .map(|j| if is_open(j) { 1.0 } else { 0.0 })

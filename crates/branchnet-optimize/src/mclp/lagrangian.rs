@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use tracing::debug;
 
 use super::groups::Groups;
+use crate::relaxed_choice::{Best, choose_sites};
 
 /// Subgradient optimisation of the bound, from `μ = 0` (where it is the total coverable weight), stopping when it meets `lower` within
 /// `tolerance`, the step has shrunk to nothing, or `deadline` passes. `fixed` says per site whether it is
@@ -35,7 +36,7 @@ pub(crate) fn upper_bound(
         rho.par_iter_mut().enumerate().for_each(|(j, r)| {
             *r = groups.groups_of(j).iter().map(|&g| mu[g as usize]).sum();
         });
-        let site_part = choose(&rho, p, fixed, &mut chosen);
+        let site_part = choose_sites(&rho, p, fixed, Best::Largest, &mut chosen);
         let bound: f64 = groups.weights.iter().zip(&mu).map(|(w, u)| w - u).sum::<f64>() + site_part;
         if bound < best - 1e-12 * bound.abs() {
             best = bound;
@@ -73,30 +74,6 @@ pub(crate) fn upper_bound(
     }
     debug!(iterations, bound = best, lower, "MCLP Lagrangian bound");
     best
-}
-
-/// Marks the required sites and then the free ones of largest ρ until `p` are chosen; returns their ρ sum.
-fn choose(rho: &[f64], p: usize, fixed: &[Option<bool>], chosen: &mut [bool]) -> f64 {
-    chosen.fill(false);
-    let mut total = 0.0;
-    let mut count = 0;
-    for (j, f) in fixed.iter().enumerate() {
-        if *f == Some(true) {
-            chosen[j] = true;
-            total += rho[j];
-            count += 1;
-        }
-    }
-    let mut free: Vec<usize> = (0..rho.len()).filter(|&j| fixed[j].is_none()).collect();
-    let wanted = p.saturating_sub(count).min(free.len());
-    if wanted > 0 {
-        free.select_nth_unstable_by(wanted - 1, |&a, &b| rho[b].total_cmp(&rho[a]).then(a.cmp(&b)));
-        for &j in &free[..wanted] {
-            chosen[j] = true;
-            total += rho[j];
-        }
-    }
-    total
 }
 
 /// Subgradient rounds without a better bound before the step halves.

@@ -11,7 +11,8 @@ use tracing::debug;
 
 use self::groups::Groups;
 use crate::input::{check_sites, check_weights};
-use crate::mip::{MipOutcome, chosen, site_bounds, solve};
+use crate::mip::{MipOutcome, add_site_columns, chosen, site_bounds, solve};
+use crate::relaxed_choice::fixed_sites;
 use crate::{Coverage, OptimizeError, Solution, SolveOptions};
 
 /// Maximal covering location: opens exactly `p` sites to maximise the weight of covered demand.
@@ -52,13 +53,7 @@ pub fn solve_mclp(
     let mut upper = f64::INFINITY;
     let mut proven = false;
     if groups.len() > DIRECT_MIP_GROUPS {
-        let fixed: Vec<Option<bool>> = (0..m)
-            .map(|j| match site_bounds(j, options) {
-                (lo, _) if lo > 0.0 => Some(true),
-                (_, 0.0) => Some(false),
-                _ => None,
-            })
-            .collect();
+        let fixed = fixed_sites((0..m).map(|j| site_bounds(j, options)));
         upper = lagrangian::upper_bound(&groups, p, &fixed, lower, tolerance, deadline);
         proven = settled(lower, upper);
     }
@@ -124,12 +119,7 @@ const LIMITED_MIP_GROUPS: usize = 200_000;
 /// The grouped MCLP: site variables, then one coverage variable per group, `z_g ≤ Σ_{j covers g} y_j`.
 fn grouped_model(groups: &Groups, p: usize, options: &SolveOptions) -> RowProblem {
     let mut problem = RowProblem::default();
-    let y: Vec<_> = (0..groups.n_sites())
-        .map(|j| {
-            let (lo, hi) = site_bounds(j, options);
-            problem.add_integer_column(0.0, lo..=hi)
-        })
-        .collect();
+    let y = add_site_columns(&mut problem, groups.n_sites(), 0.0, options);
     for g in 0..groups.len() {
         let z = problem.add_column(groups.weights[g], 0.0..=1.0);
         problem.add_row(

@@ -10,6 +10,7 @@ use tracing::debug;
 
 use super::benders::Problem;
 use super::heuristic::Open;
+use crate::relaxed_choice::{Best, choose_sites, fixed_sites};
 
 /// The best Lagrangian bound found and the site values that go with it.
 pub(crate) struct LagrangianBound {
@@ -43,6 +44,7 @@ pub(crate) fn lagrangian_bound(
     let mut step_scale = 2.0;
     let mut stalled = 0;
     let mut chosen = vec![false; m];
+    let fixed = fixed_sites(problem.site_bounds.iter().copied());
     let mut iterations = 0;
     while step_scale > 1e-4 && iterations < MAX_ITERATIONS {
         iterations += 1;
@@ -58,7 +60,8 @@ pub(crate) fn lagrangian_bound(
                 rho[j as usize] += reduced;
             }
         }
-        let bound = lambda.iter().sum::<f64>() + choose(problem, &rho, &mut chosen);
+        let bound =
+            lambda.iter().sum::<f64>() + choose_sites(&rho, problem.p, &fixed, Best::Smallest, &mut chosen);
         if iterations % PLAN_EVERY == 0 {
             let cost = lists.total_cost(problem.weights, &chosen);
             if best.plan.as_ref().is_none_or(|(_, c)| cost < *c) {
@@ -108,32 +111,6 @@ pub(crate) fn lagrangian_bound(
     }
     debug!(iterations, bound = best.bound, upper, "p-median Lagrangian bound");
     best
-}
-
-/// Marks the p sites of least `ρ` (required ones first, then free ones) in `chosen`; returns their sum.
-fn choose(problem: &Problem<'_>, rho: &[f64], chosen: &mut [bool]) -> f64 {
-    chosen.fill(false);
-    let mut total = 0.0;
-    let mut count = 0;
-    for (j, &(lo, _)) in problem.site_bounds.iter().enumerate() {
-        if lo > 0.0 {
-            chosen[j] = true;
-            total += rho[j];
-            count += 1;
-        }
-    }
-    let mut free: Vec<usize> = (0..rho.len())
-        .filter(|&j| problem.site_bounds[j] == (0.0, 1.0))
-        .collect();
-    let wanted = problem.p.saturating_sub(count).min(free.len());
-    if wanted > 0 {
-        free.select_nth_unstable_by(wanted - 1, |&a, &b| rho[a].total_cmp(&rho[b]).then(a.cmp(&b)));
-        for &j in &free[..wanted] {
-            chosen[j] = true;
-            total += rho[j];
-        }
-    }
-    total
 }
 
 /// Every this many rounds the relaxed plan is priced as a real one.

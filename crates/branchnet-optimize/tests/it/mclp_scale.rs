@@ -72,10 +72,10 @@ fn a_large_time_limited_model_returns_a_swap_optimal_plan_and_a_valid_bound() {
     let m = coverage.n_sites();
     let mut by_site: Vec<Vec<usize>> = vec![Vec::new(); m];
     let mut open_count = vec![0usize; coverage.n_demand()];
-    for i in 0..coverage.n_demand() {
+    for (i, count) in open_count.iter_mut().enumerate() {
         for &j in coverage.sites_of(i) {
             by_site[j as usize].push(i);
-            open_count[i] += usize::from(s.sites.contains(&(j as usize)));
+            *count += usize::from(s.sites.contains(&(j as usize)));
         }
     }
     let covers = |i: usize, j: usize| coverage.sites_of(i).binary_search(&(j as u32)).is_ok();

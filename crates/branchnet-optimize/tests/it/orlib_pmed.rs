@@ -45,7 +45,9 @@ fn pmed21_to_pmed30_reach_their_published_optima() {
 
 #[test]
 fn pmed31_to_pmed40_but_the_slow_three_reach_their_published_optima() {
-    [31, 32, 33, 34, 35, 37, 40].iter().for_each(|k| check(&format!("pmed{k}")));
+    [31, 32, 33, 34, 35, 37, 40]
+        .iter()
+        .for_each(|k| check(&format!("pmed{k}")));
 }
 
 /// pmed36, pmed38 and pmed39 (n = 800–900, p = 5–10: LP gaps near 1%) take minutes each on two cores; run
