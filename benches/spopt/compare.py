@@ -41,10 +41,13 @@ def run_branchnet(args, out):
                "--sites", str(out / "candidates.csv"), "--json"]
     if args.model == "mclp":
         command += ["--radius", str(args.radius)]
+    if args.time_limit is not None:
+        command += ["--time-limit", str(args.time_limit)]
     else:
         command += ["--max-pairs", str(args.demand * args.candidates)]
     result = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
-    return result["objective"], result["seconds"] - result["read_seconds"], result["status"]
+    solve_s = result["seconds"] - result["read_seconds"]
+    return result["objective"], solve_s, result["status"], result["gap"]
 
 
 def run_spopt(args, demand, sites):
@@ -73,15 +76,16 @@ def main():
     parser.add_argument("-p", type=int, default=20)
     parser.add_argument("--radius", type=float, default=1500.0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--time-limit", type=float, default=None, help="branchnet's time limit, seconds")
     parser.add_argument("--spopt-time-limit", type=float, default=None)
     args = parser.parse_args()
     out = TARGET.parent / "spopt-compare" / f"{args.model}-{args.demand}x{args.candidates}-s{args.seed}"
     demand, sites = generate(args, out)
-    ours, ours_s, ours_status = run_branchnet(args, out)
+    ours, ours_s, ours_status, ours_gap = run_branchnet(args, out)
     theirs, theirs_s, theirs_status = run_spopt(args, demand, sites)
     print(f"{args.model} {args.demand} x {args.candidates}, p = {args.p}"
           + (f", radius {args.radius:g}" if args.model == "mclp" else "") + f", seed {args.seed}")
-    print(f"  branchnet: {ours:.3f} ({ours_status}) in {ours_s:.2f} s")
+    print(f"  branchnet: {ours:.3f} ({ours_status}) in {ours_s:.2f} s, gap {ours_gap:.4%}")
     print(f"  spopt:     {theirs:.3f} ({theirs_status}) in {theirs_s:.2f} s")
     print(f"  objective ratio {ours / theirs:.9f}, speed ratio {theirs_s / ours_s:.1f}x")
     return 0
