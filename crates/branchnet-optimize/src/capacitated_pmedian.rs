@@ -1,6 +1,7 @@
 //! Capacitated p-median: exactly p sites, each with a capacity, minimising weighted service cost.
 
-use crate::facility::{FacilitySolution, Model, Sourcing, check_values, solve_model};
+use crate::facility::{FacilitySolution, Model, Sourcing, solve_model};
+use crate::input::check_amounts;
 use crate::input::check_weights;
 use crate::{Costs, OptimizeError, SolveOptions};
 
@@ -30,8 +31,8 @@ pub fn solve_capacitated_p_median(
     options: &SolveOptions,
 ) -> Result<FacilitySolution, OptimizeError> {
     check_weights(weights, costs.n_demand())?;
-    check_values("demands", demands, costs.n_demand())?;
-    check_values("capacities", capacities, costs.n_sites())?;
+    check_amounts("demands", demands, costs.n_demand())?;
+    check_amounts("capacities", capacities, costs.n_sites())?;
     let model = Model {
         costs,
         weights: Some(weights),

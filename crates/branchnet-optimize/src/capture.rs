@@ -19,6 +19,7 @@ use std::time::Instant;
 use highs::{Col, HighsModelStatus, HighsSolutionStatus, Model, RowProblem, Sense, SolvedModel};
 use tracing::debug;
 
+use crate::input::check_amounts;
 use crate::mip::{add_site_columns, chosen, site_bounds};
 use crate::solution::relative_gap;
 use crate::{Costs, OptimizeError, Solution, SolveOptions};
@@ -120,7 +121,7 @@ impl Utilities {
         attractiveness: &[f64],
         decay: UtilityDecay,
     ) -> Result<Self, OptimizeError> {
-        check_nonnegative(attractiveness, costs.n_sites(), "attractiveness")?;
+        check_amounts("attractiveness", attractiveness, costs.n_sites())?;
         decay.check()?;
         let triples = (0..costs.n_demand()).flat_map(|i| {
             let (sites, row) = costs.row(i);
@@ -202,8 +203,8 @@ pub fn evaluate_capture(
 ) -> Result<Capture, OptimizeError> {
     let n = utilities.n_demand();
     let m = utilities.n_sites();
-    check_nonnegative(weights, n, "weights")?;
-    check_nonnegative(competition, n, "competitor utilities")?;
+    check_amounts("weights", weights, n)?;
+    check_amounts("competitor utilities", competition, n)?;
     let mut is_open = vec![false; m];
     for &j in open {
         if j >= m {
@@ -245,24 +246,6 @@ fn capture_of(utilities: &Utilities, competition: &[f64], weights: &[f64], is_op
 /// `v / (u + v)`, the share of a customer with competitor utility `u` and our utility `v`; 0 when `v = 0`.
 fn share(u: f64, v: f64) -> f64 {
     if v > 0.0 { v / (u + v) } else { 0.0 }
-}
-
-fn check_nonnegative(values: &[f64], n: usize, what: &'static str) -> Result<(), OptimizeError> {
-    if values.len() != n {
-        return Err(OptimizeError::Shape {
-            what,
-            expected: n,
-            found: values.len(),
-        });
-    }
-    match values.iter().position(|w| !(w.is_finite() && *w >= 0.0)) {
-        Some(index) => Err(OptimizeError::BadNumber {
-            what,
-            index,
-            value: values[index],
-        }),
-        None => Ok(()),
-    }
 }
 
 /// Customers merged by identical (competition, required-site utility, free-site utilities): the capture of a
@@ -588,8 +571,8 @@ pub fn solve_max_capture(
     let started = Instant::now();
     let n = utilities.n_demand();
     let m = utilities.n_sites();
-    check_nonnegative(weights, n, "weights")?;
-    check_nonnegative(competition, n, "competitor utilities")?;
+    check_amounts("weights", weights, n)?;
+    check_amounts("competitor utilities", competition, n)?;
     for (what, list) in [
         ("required sites", &options.required),
         ("forbidden sites", &options.forbidden),

@@ -14,6 +14,7 @@ use std::time::Instant;
 
 use highs::{Col, HighsModelStatus, RowProblem, Sense};
 
+use crate::input::check_amounts;
 use crate::mip::{MipOutcome, site_bounds, solve};
 use crate::{Costs, OptimizeError, Solution, SolveOptions};
 
@@ -69,9 +70,9 @@ pub fn solve_cflp(
     sourcing: Sourcing,
     options: &SolveOptions,
 ) -> Result<FacilitySolution, OptimizeError> {
-    check_values("fixed costs", fixed_costs, costs.n_sites())?;
-    check_values("capacities", capacities, costs.n_sites())?;
-    check_values("demands", demands, costs.n_demand())?;
+    check_amounts("fixed costs", fixed_costs, costs.n_sites())?;
+    check_amounts("capacities", capacities, costs.n_sites())?;
+    check_amounts("demands", demands, costs.n_demand())?;
     let model = Model {
         costs,
         weights: None,
@@ -96,7 +97,7 @@ pub fn solve_uflp(
     fixed_costs: &[f64],
     options: &SolveOptions,
 ) -> Result<Solution, OptimizeError> {
-    check_values("fixed costs", fixed_costs, costs.n_sites())?;
+    check_amounts("fixed costs", fixed_costs, costs.n_sites())?;
     let demands = vec![0.0; costs.n_demand()];
     let model = Model {
         costs,
@@ -109,25 +110,6 @@ pub fn solve_uflp(
         sourcing: Sourcing::Split,
     };
     Ok(solve_model(&model, options)?.solution)
-}
-
-/// Checks a per-site (or per-point) vector: one finite entry ≥ 0 each.
-pub(crate) fn check_values(what: &'static str, values: &[f64], n_sites: usize) -> Result<(), OptimizeError> {
-    if values.len() != n_sites {
-        return Err(OptimizeError::Shape {
-            what,
-            expected: n_sites,
-            found: values.len(),
-        });
-    }
-    match values.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
-        Some(index) => Err(OptimizeError::BadNumber {
-            what,
-            index,
-            value: values[index],
-        }),
-        None => Ok(()),
-    }
 }
 
 /// The shared model: CFLP (fixed costs, capacities), UFLP (fixed costs only), capacitated p-median (`p`,

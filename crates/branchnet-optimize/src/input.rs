@@ -321,18 +321,28 @@ pub(crate) fn check_sites(options: &SolveOptions, n_sites: usize) -> Result<(), 
 
 /// Checks demand weights: one per point, finite and ≥ 0.
 pub(crate) fn check_weights(weights: &[f64], n_demand: usize) -> Result<(), OptimizeError> {
-    if weights.len() != n_demand {
+    check_amounts("weights", weights, n_demand)
+}
+
+/// Checks per-point or per-site amounts (weights, demands, capacities, costs): `expected` of them, each
+/// finite and ≥ 0.
+pub(crate) fn check_amounts(
+    what: &'static str,
+    values: &[f64],
+    expected: usize,
+) -> Result<(), OptimizeError> {
+    if values.len() != expected {
         return Err(OptimizeError::Shape {
-            what: "weights",
-            expected: n_demand,
-            found: weights.len(),
+            what,
+            expected,
+            found: values.len(),
         });
     }
-    match weights.iter().position(|w| !(w.is_finite() && *w >= 0.0)) {
+    match values.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
         Some(index) => Err(OptimizeError::BadNumber {
-            what: "weights",
+            what,
             index,
-            value: weights[index],
+            value: values[index],
         }),
         None => Ok(()),
     }

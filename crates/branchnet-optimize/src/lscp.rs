@@ -2,6 +2,7 @@
 
 use highs::{Col, RowProblem, Sense};
 
+use crate::input::check_amounts;
 use crate::mip::{MipOutcome, add_site_columns, chosen, site_bounds, solve};
 use crate::{Coverage, OptimizeError, Solution, SolveOptions};
 
@@ -190,25 +191,6 @@ pub fn solve_lscp_capacitated(
         solution: Solution::plan(sites, assignment, objective, bound.ceil(), proven),
         shares,
     })
-}
-
-/// Checks per-point demand or per-site capacity: the right length, finite and ≥ 0.
-fn check_amounts(what: &'static str, values: &[f64], expected: usize) -> Result<(), OptimizeError> {
-    if values.len() != expected {
-        return Err(OptimizeError::Shape {
-            what,
-            expected,
-            found: values.len(),
-        });
-    }
-    match values.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
-        Some(index) => Err(OptimizeError::BadNumber {
-            what,
-            index,
-            value: values[index],
-        }),
-        None => Ok(()),
-    }
 }
 
 /// Demand points sharing one coverage set, restricted to allowed sites.
