@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use tracing::debug;
 
 use super::groups::Groups;
-use crate::relaxed_choice::{Best, choose_sites};
+use crate::relaxed_choice::{Best, StepSchedule, choose_sites};
 
 /// Subgradient optimisation of the bound, from `μ = 0` (where it is the total coverable weight), stopping when it meets `lower` within
 /// `tolerance`, the step has shrunk to nothing, or `deadline` passes. `fixed` says per site whether it is
@@ -27,10 +27,9 @@ pub(crate) fn upper_bound(
     let mut rho = vec![0.0f64; m];
     let mut chosen = vec![false; m];
     let mut best = f64::INFINITY;
-    let mut step_scale = 1.0;
-    let mut stalled = 0;
+    let mut schedule = StepSchedule::new(1.0);
     let mut iterations = 0;
-    while step_scale > 1e-4 && iterations < MAX_ITERATIONS {
+    while !schedule.spent() && iterations < MAX_ITERATIONS {
         iterations += 1;
         // Per site, in parallel and in a fixed order: the same bound on every run.
         rho.par_iter_mut().enumerate().for_each(|(j, r)| {
@@ -38,16 +37,11 @@ pub(crate) fn upper_bound(
         });
         let site_part = choose_sites(&rho, p, fixed, Best::Largest, &mut chosen);
         let bound: f64 = groups.weights.iter().zip(&mu).map(|(w, u)| w - u).sum::<f64>() + site_part;
-        if bound < best - 1e-12 * bound.abs() {
+        let improved = bound < best - 1e-12 * bound.abs();
+        if improved {
             best = bound;
-            stalled = 0;
-        } else {
-            stalled += 1;
-            if stalled >= STALL_ROUNDS {
-                step_scale /= 2.0;
-                stalled = 0;
-            }
         }
+        schedule.record(improved);
         if best - lower <= tolerance * lower.abs().max(1.0) || deadline.is_some_and(|d| Instant::now() >= d) {
             break;
         }
@@ -67,7 +61,7 @@ pub(crate) fn upper_bound(
         if norm == 0.0 {
             break;
         }
-        let step = step_scale * (bound - lower).max(1e-9 * bound.abs()) / norm;
+        let step = schedule.scale * (bound - lower).max(1e-9 * bound.abs()) / norm;
         for ((u, s), w) in mu.iter_mut().zip(&subgradient).zip(&groups.weights) {
             *u = (*u - step * s).clamp(0.0, *w);
         }
@@ -76,7 +70,5 @@ pub(crate) fn upper_bound(
     best
 }
 
-/// Subgradient rounds without a better bound before the step halves.
-const STALL_ROUNDS: usize = 20;
 /// A cap on subgradient rounds.
 const MAX_ITERATIONS: usize = 2_000;

@@ -10,7 +10,7 @@ use tracing::debug;
 
 use super::benders::Problem;
 use super::heuristic::Open;
-use crate::relaxed_choice::{Best, choose_sites, fixed_sites};
+use crate::relaxed_choice::{Best, StepSchedule, choose_sites, fixed_sites};
 
 /// The best Lagrangian bound found and the site values that go with it.
 pub(crate) struct LagrangianBound {
@@ -41,12 +41,11 @@ pub(crate) fn lagrangian_bound(
         site_values: vec![0.0; m],
         plan: None,
     };
-    let mut step_scale = 2.0;
-    let mut stalled = 0;
+    let mut schedule = StepSchedule::new(2.0);
     let mut chosen = vec![false; m];
     let fixed = fixed_sites(problem.site_bounds.iter().copied());
     let mut iterations = 0;
-    while step_scale > 1e-4 && iterations < MAX_ITERATIONS {
+    while !schedule.spent() && iterations < MAX_ITERATIONS {
         iterations += 1;
         rho.fill(0.0);
         for (i, &l) in lambda.iter().enumerate() {
@@ -68,17 +67,12 @@ pub(crate) fn lagrangian_bound(
                 best.plan = Some((chosen.clone(), cost));
             }
         }
-        if bound > best.bound + 1e-12 * bound.abs() {
+        let improved = bound > best.bound + 1e-12 * bound.abs();
+        if improved {
             best.bound = bound;
             best.site_values.clone_from(&rho);
-            stalled = 0;
-        } else {
-            stalled += 1;
-            if stalled >= STALL_ROUNDS {
-                step_scale /= 2.0;
-                stalled = 0;
-            }
         }
+        schedule.record(improved);
         if upper - best.bound <= tolerance * upper.abs().max(1.0)
             || deadline.is_some_and(|d| Instant::now() >= d)
         {
@@ -104,7 +98,7 @@ pub(crate) fn lagrangian_bound(
         if norm == 0.0 {
             break; // λ is optimal: the relaxed plan serves every client exactly once.
         }
-        let step = step_scale * (upper - bound).max(1e-9 * upper.abs()) / norm;
+        let step = schedule.scale * (upper - bound).max(1e-9 * upper.abs()) / norm;
         for (l, g) in lambda.iter_mut().zip(&subgradient) {
             *l += step * g;
         }
@@ -115,7 +109,5 @@ pub(crate) fn lagrangian_bound(
 
 /// Every this many rounds the relaxed plan is priced as a real one.
 const PLAN_EVERY: usize = 10;
-/// Subgradient rounds without a better bound before the step halves.
-const STALL_ROUNDS: usize = 20;
 /// A cap on subgradient rounds.
 const MAX_ITERATIONS: usize = 3_000;
