@@ -8,9 +8,11 @@ mod frame;
 pub mod neighbours;
 mod regions;
 mod tm;
+pub mod travel;
 
 pub use crs::{Crs, CrsError};
 pub use frame::MetricFrame;
 pub use neighbours::{Neighbours, SiteIndex};
 pub use regions::RegionIndex;
 pub use tm::TransverseMercator;
+pub use travel::TravelCost;

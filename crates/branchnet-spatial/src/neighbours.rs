@@ -101,6 +101,17 @@ impl Neighbours {
         (self.offsets, self.sites, self.distances)
     }
 
+    /// Rows from their parts (offsets of `n + 1` entries, starting at 0, ending at the number of pairs).
+    pub(crate) fn from_parts(offsets: Vec<usize>, sites: Vec<u32>, distances: Vec<f64>) -> Self {
+        debug_assert!(offsets.first() == Some(&0) && offsets.last() == Some(&sites.len()));
+        debug_assert_eq!(sites.len(), distances.len());
+        Self {
+            offsets,
+            sites,
+            distances,
+        }
+    }
+
     fn empty_rows(n: usize) -> Self {
         Self {
             offsets: vec![0; n + 1],
