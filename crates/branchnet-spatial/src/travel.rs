@@ -489,8 +489,8 @@ mod tests {
     ) -> Vec<(usize, u32, f64)> {
         let mut out = Vec::new();
         for i in 0..n {
-            for j in 0..m {
-                if let Some(c) = cost(i, j).filter(|&c| allowed[j] && c <= limit) {
+            for (j, &ok) in allowed.iter().enumerate().take(m) {
+                if let Some(c) = cost(i, j).filter(|&c| ok && c <= limit) {
                     out.push((i, j as u32, c));
                 }
             }
@@ -638,7 +638,7 @@ mod tests {
     #[test]
     fn od_table_names_the_bad_row() {
         assert_eq!(
-            OdTable::new(2, 2, [(0, 0, 1.0), (2, 0, 1.0)]).unwrap_err(),
+            OdTable::new(2, 2, [(0, 0, 1.0), (2, 0, 1.0)]).expect_err("a bad row"),
             OdTableError::OutOfRange {
                 row: 1,
                 what: "origin",
@@ -647,11 +647,11 @@ mod tests {
             }
         );
         assert!(matches!(
-            OdTable::new(2, 2, [(0, 1, 1.0), (1, 0, f64::NAN)]).unwrap_err(),
+            OdTable::new(2, 2, [(0, 1, 1.0), (1, 0, f64::NAN)]).expect_err("a bad row"),
             OdTableError::BadCost { row: 1, cost } if cost.is_nan()
         ));
         assert_eq!(
-            OdTable::new(2, 2, [(0, 1, 1.0), (1, 1, 2.0), (0, 1, 3.0)]).unwrap_err(),
+            OdTable::new(2, 2, [(0, 1, 1.0), (1, 1, 2.0), (0, 1, 3.0)]).expect_err("a bad row"),
             OdTableError::Duplicate {
                 row: 2,
                 first: 0,
