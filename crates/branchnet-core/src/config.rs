@@ -49,6 +49,24 @@ pub struct ScenarioConfig {
     /// Region layers, coarse to fine (city, district/county, township).
     #[serde(default)]
     pub regions: Vec<RegionInput>,
+    /// How travel cost between cells and sites is measured by the scoring models.
+    #[serde(default)]
+    pub travel: TravelConfig,
+    /// Scoring models, run in this order (`[[scores]]` tables; `model = "..."` names the kind, the other
+    /// keys are that model's parameters, read by `branchnet-score`'s registry).
+    #[serde(default)]
+    pub scores: Vec<toml::Table>,
+}
+
+/// How travel cost is measured.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, tag = "kind")]
+pub enum TravelConfig {
+    /// Straight-line metres in the scenario's metric frame (the default).
+    #[default]
+    Euclidean,
+    /// Great-circle metres between longitude/latitude positions.
+    GreatCircle,
 }
 
 /// A value in `scenario.toml` that parses but cannot be used.

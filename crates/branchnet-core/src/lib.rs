@@ -20,7 +20,7 @@ mod scenario;
 mod sites;
 
 pub use cells::{Cells, ValueColumn};
-pub use config::{ConfigIssue, ScenarioConfig};
+pub use config::{ConfigIssue, ScenarioConfig, TravelConfig};
 pub use decay::Decay;
 pub use error::CoreError;
 pub use frame::FrameDef;

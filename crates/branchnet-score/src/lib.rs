@@ -19,7 +19,11 @@ pub mod gaps;
 mod model;
 pub mod potential;
 pub mod queue;
+mod registry;
+mod run;
 pub mod site_score;
 
 pub use error::ScoreError;
 pub use model::{Column, Figure, ScoreContext, Scores, ScoringModel};
+pub use registry::{Factory, Registry};
+pub use run::{ScoreRun, run_models};
