@@ -25,5 +25,5 @@ pub mod site_score;
 
 pub use error::ScoreError;
 pub use model::{Column, Figure, ScoreContext, Scores, ScoringModel};
-pub use registry::{Factory, Registry};
+pub use registry::{DEFAULT_KINDS, Factory, Registry, default_scores};
 pub use run::{ScoreRun, run_models};

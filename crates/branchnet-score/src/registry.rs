@@ -96,6 +96,30 @@ impl Registry {
     }
 }
 
+/// The kinds a scenario without `[[scores]]` runs, in dependency order: every built-in model with its
+/// defaults (the potential first, since the others read `potential.now`; Huff before the queues, which read
+/// `huff.captured`).
+pub const DEFAULT_KINDS: [&str; 7] = [
+    "potential",
+    "coverage",
+    "gaps",
+    "access",
+    "huff",
+    "queue",
+    "site-score",
+];
+
+/// The scenario's `[[scores]]`, or, when it lists none, one table per [`DEFAULT_KINDS`].
+pub fn default_scores(configured: &[toml::Table]) -> Vec<toml::Table> {
+    if !configured.is_empty() {
+        return configured.to_vec();
+    }
+    DEFAULT_KINDS
+        .iter()
+        .map(|kind| toml::Table::from_iter([("model".to_owned(), toml::Value::String((*kind).to_owned()))]))
+        .collect()
+}
+
 impl Default for Registry {
     fn default() -> Self {
         Self::builtin()
