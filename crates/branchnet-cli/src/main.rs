@@ -2,6 +2,8 @@
 // The CLI is where output to the terminal belongs.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod score;
+mod scoring;
 mod solve;
 mod validate;
 
@@ -24,6 +26,8 @@ enum Command {
     Validate(validate::Args),
     /// Solve a location model (LSCP, MCLP, p-median) on demand points and candidate sites.
     Solve(Box<solve::Args>),
+    /// Score a scenario: demand potential, coverage, gaps, access, competition, queues, site scores.
+    Score(score::Args),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +39,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Solve(args) => solve::run(&args),
+        Command::Score(args) => score::run(&args),
     };
     match result {
         Ok(code) => code,
