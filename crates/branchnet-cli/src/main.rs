@@ -2,6 +2,7 @@
 // The CLI is where output to the terminal belongs.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod gaps;
 mod score;
 mod scoring;
 mod solve;
@@ -28,6 +29,8 @@ enum Command {
     Solve(Box<solve::Args>),
     /// Score a scenario: demand potential, coverage, gaps, access, competition, queues, site scores.
     Score(score::Args),
+    /// Find blank areas (uncovered potential) and dense areas (overlapping branches); write them as GeoJSON.
+    Gaps(gaps::Args),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate::run(&args),
         Command::Solve(args) => solve::run(&args),
         Command::Score(args) => score::run(&args),
+        Command::Gaps(args) => gaps::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -47,7 +47,7 @@ impl TableFormat {
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let start = Instant::now();
-    let scored = score_scenario(&args.scenario)?;
+    let scored = score_scenario(&args.scenario, None)?;
     let scenario = &scored.scenario;
     let scores = &scored.run.scores;
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;

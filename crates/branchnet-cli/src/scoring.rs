@@ -14,26 +14,31 @@ pub struct Scored {
     pub config: ScenarioConfig,
     /// The scenario, in its metric frame.
     pub scenario: Scenario,
+    /// Travel cost from each cell to each site, as the models used it.
+    pub travel: Box<dyn TravelCost>,
     /// The models' columns, figures and timings.
     pub run: ScoreRun,
     /// Seconds spent reading the inputs.
     pub read_s: f64,
 }
 
-/// Reads `path`, builds the models its `[[scores]]` list (every built-in one when it lists none) and runs them.
-pub fn score_scenario(path: &Path) -> anyhow::Result<Scored> {
+/// Reads `path`, builds the models its `[[scores]]` list (every built-in one when it lists none) and runs the
+/// first `count` of them (all when `None`).
+pub fn score_scenario(path: &Path, count: Option<usize>) -> anyhow::Result<Scored> {
     let start = std::time::Instant::now();
     let config = branchnet_io::read_config(path)?;
     let scenario = branchnet_io::build_scenario(&config, path)?.scenario;
     let read_s = start.elapsed().as_secs_f64();
+    let tables = default_scores(&config.scores);
     let models = Registry::builtin()
-        .build(&default_scores(&config.scores))
+        .build(&tables[..count.unwrap_or(tables.len()).min(tables.len())])
         .with_context(|| format!("in {}", path.display()))?;
     let travel = travel_cost(&scenario, config.travel);
     let run = run_models(&models, &scenario, travel.as_ref())?;
     Ok(Scored {
         config,
         scenario,
+        travel,
         run,
         read_s,
     })
