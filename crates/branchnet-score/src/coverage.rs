@@ -36,6 +36,7 @@
 //! ```
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use branchnet_core::{Scenario, SiteKind};
 use branchnet_spatial::TravelCost;
@@ -223,15 +224,58 @@ pub fn rural_by_density(
     block_m: f64,
     max_per_km2: f64,
 ) -> Vec<bool> {
-    let key = |i: usize| ((x[i] / block_m).floor() as i64, (y[i] / block_m).floor() as i64);
-    let mut blocks: HashMap<(i64, i64), f64> = HashMap::with_capacity(x.len() / 16 + 1);
-    for (i, &p) in population.iter().enumerate() {
-        *blocks.entry(key(i)).or_insert(0.0) += p;
+    let keys: Vec<u64> = x.iter().zip(y).map(|(&x, &y)| grid_key(x, y, block_m)).collect();
+    let mut blocks: FastMap<u64, f64> = FastMap::default();
+    for (&k, &p) in keys.iter().zip(population) {
+        *blocks.entry(k).or_insert(0.0) += p;
     }
     let block_km2 = block_m * block_m / 1e6;
-    (0..x.len())
-        .map(|i| blocks.get(&key(i)).copied().unwrap_or(0.0) / block_km2 < max_per_km2)
+    keys.iter()
+        .map(|k| blocks.get(k).copied().unwrap_or(0.0) / block_km2 < max_per_km2)
         .collect()
+}
+
+/// The square of side `side` holding `(x, y)`, as one integer: the column in the high 32 bits, the row in the
+/// low ones (two's complement, so negative coordinates have their own squares; unique within ±2³¹ squares).
+pub(crate) fn grid_key(x: f64, y: f64, side: f64) -> u64 {
+    square_key((x / side).floor() as i64, (y / side).floor() as i64)
+}
+
+/// [`grid_key`] of a column and row.
+pub(crate) fn square_key(column: i64, row: i64) -> u64 {
+    (u64::from(column as u32) << 32) | u64::from(row as u32)
+}
+
+/// A hash map for integer keys: the multiply–rotate hash of rustc (FxHash). Grid keys are not chosen by an
+/// adversary, and the standard SipHash made the per-cell maps of the demo city several times slower.
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
+/// See [`FastMap`].
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_u32(&mut self, word: u32) {
+        self.write_u64(u64::from(word));
+    }
+
+    fn write_usize(&mut self, word: usize) {
+        self.write_u64(word as u64);
+    }
 }
 
 /// Per cell: the nearest own branch, the own branches within the cell's radius, and whether it is rural.

@@ -57,8 +57,8 @@ use serde::{Deserialize, Serialize};
 use tracing::instrument;
 
 use crate::coverage::{
-    CellCoverage, RuralRule, ServiceArea, default_demand, default_population, default_radius_m,
-    default_rural_radius_m,
+    CellCoverage, FastMap, RuralRule, ServiceArea, default_demand, default_population, default_radius_m,
+    default_rural_radius_m, square_key,
 };
 use crate::potential::{check_demand, figure, region_totals};
 use crate::{Column, ScoreContext, ScoreError, Scores, ScoringModel};
@@ -74,6 +74,9 @@ fn default_min_cells() -> usize {
 }
 fn default_min_potential() -> f64 {
     1000.0
+}
+fn default_split_by() -> String {
+    "finest".into()
 }
 fn default_link_share() -> f64 {
     0.5
@@ -116,6 +119,12 @@ pub struct Gaps {
     /// Least demand of a reported blank area, in the demand's unit (default 1,000 people-equivalents).
     #[serde(default = "default_min_potential")]
     pub min_potential: f64,
+    /// Region level whose boundaries blank areas do not cross: `finest` (the default: townships and streets,
+    /// the unit inclusive-finance rules count service points in, so an area is a place a few branches could
+    /// serve and an urban belt without branches does not become one area across several districts),
+    /// `coarsest`, a level's name, or `none`.
+    #[serde(default = "default_split_by")]
+    pub split_by: String,
     /// Cannibalisation from which two branches belong to one dense area, in (0, 1] (default 0.5).
     #[serde(default = "default_link_share")]
     pub link_share: f64,
@@ -135,6 +144,7 @@ impl Default for Gaps {
             min_density_per_km2: default_min_density(),
             min_cells: default_min_cells(),
             min_potential: default_min_potential(),
+            split_by: default_split_by(),
             link_share: default_link_share(),
         }
     }
@@ -267,6 +277,8 @@ pub struct BlankRules {
     pub min_cells: usize,
     /// Least demand of an area.
     pub min_potential: f64,
+    /// Region level whose boundaries areas do not cross (`None`: areas may cross every boundary).
+    pub split_level: Option<usize>,
 }
 
 impl Gaps {
@@ -324,7 +336,30 @@ impl Gaps {
             min_density_per_km2: self.min_density_per_km2,
             min_cells: self.min_cells,
             min_potential: self.min_potential,
+            split_level: self.split_level(scenario)?,
         })
+    }
+
+    fn split_level(&self, scenario: &Scenario) -> Result<Option<usize>, ScoreError> {
+        let levels = scenario.regions.levels();
+        match self.split_by.as_str() {
+            "none" => Ok(None),
+            "coarsest" => Ok((scenario.cells.region_levels() > 0).then_some(0)),
+            "finest" => Ok(scenario.cells.region_levels().checked_sub(1)),
+            name => match levels.iter().position(|l| l.name == name) {
+                Some(level) => Ok(Some(level)),
+                None => {
+                    let names: Vec<&str> = levels.iter().map(|l| l.name.as_str()).collect();
+                    Err(self.bad(
+                        "split-by",
+                        format!(
+                            "must be `finest`, `coarsest`, `none` or a region level ({}), found `{name}`",
+                            names.join(", ")
+                        ),
+                    ))
+                }
+            },
+        }
     }
 
     /// Coverage, blank areas, overlaps and dense areas.
@@ -388,8 +423,8 @@ pub struct BlankInputs<'a> {
 }
 
 /// Blank areas: contiguous (8-neighbour) clusters of uncovered cells whose demand density reaches
-/// `rules.min_density_per_km2`, at least `rules.min_cells` cells and `rules.min_potential` demand, by demand
-/// (ties by lowest cell index), ranked from 1.
+/// `rules.min_density_per_km2`, within one region of `rules.split_level`, with at least `rules.min_cells`
+/// cells and `rules.min_potential` demand, by demand (ties by lowest cell index), ranked from 1.
 pub fn blank_areas(
     scenario: &Scenario,
     coverage: &CellCoverage,
@@ -402,7 +437,8 @@ pub fn blank_areas(
         .filter(|&i| !coverage.is_covered(i) && inputs.demand[i] / cell_km2 >= rules.min_density_per_km2)
         .map(|i| i as u32)
         .collect();
-    let components = grid_components(cells.x(), cells.y(), &blank, rules.cell_size_m);
+    let groups = rules.split_level.and_then(|level| cells.regions(level));
+    let components = grid_components(cells.x(), cells.y(), &blank, rules.cell_size_m, groups);
     let mut areas: Vec<BlankArea> = components
         .into_iter()
         .filter(|c| c.len() >= rules.min_cells.max(1))
@@ -516,55 +552,77 @@ fn dominant_regions(scenario: &Scenario, cells: &[u32], weight: &[f64]) -> Vec<R
 }
 
 /// Connected components of `members` (cell indexes) on a regular grid of side `cell_size_m`, where two cells
-/// touch when their centres are at most 1.5 sides apart: the 8 neighbours.
+/// touch when their centres are at most 1.5 sides apart (the 8 neighbours) and, when `groups` is given (one
+/// value per cell of the grid), they are in the same group.
 ///
 /// The distance test rather than rounding to integer grid coordinates keeps a grid that is regular in its
 /// source reference system (e.g. longitude/latitude) but slightly sheared or stretched in the scenario's
 /// frame connected; true neighbours are at most √2 ≈ 1.41 sides apart, the next cells 2 sides. Cells are
-/// bucketed by squares of 1.5 sides in a hash map, so the work is linear in the number of members.
-/// Components come ordered by their lowest cell index, each ascending.
-pub fn grid_components(x: &[f64], y: &[f64], members: &[u32], cell_size_m: f64) -> Vec<Vec<u32>> {
+/// bucketed by squares of 1.5 sides in a hash map, so the work is linear in the number of members (plus one
+/// sort). Components come ordered by their lowest cell index, each ascending.
+pub fn grid_components(
+    x: &[f64],
+    y: &[f64],
+    members: &[u32],
+    cell_size_m: f64,
+    groups: Option<&[u32]>,
+) -> Vec<Vec<u32>> {
     let reach = 1.5 * cell_size_m;
-    let key = |i: u32| {
+    let square = |i: u32| {
         (
             (x[i as usize] / reach).floor() as i64,
             (y[i as usize] / reach).floor() as i64,
         )
     };
-    let mut buckets: HashMap<(i64, i64), Vec<u32>> = HashMap::with_capacity(members.len());
-    for (k, &i) in members.iter().enumerate() {
-        buckets.entry(key(i)).or_default().push(k as u32);
+    // Members by square, and each square's run in that order.
+    let mut by_square: Vec<(u64, u32)> = members
+        .iter()
+        .enumerate()
+        .map(|(k, &i)| {
+            let (c, r) = square(i);
+            (square_key(c, r), k as u32)
+        })
+        .collect();
+    by_square.sort_unstable();
+    let mut runs: FastMap<u64, (usize, usize)> = FastMap::default();
+    let mut start = 0;
+    while start < by_square.len() {
+        let key = by_square[start].0;
+        let end = start + by_square[start..].partition_point(|e| e.0 == key);
+        runs.insert(key, (start, end));
+        start = end;
     }
+    let same_group = |i: usize, j: usize| groups.is_none_or(|g| g[i] == g[j]);
     let mut sets = DisjointSets::new(members.len());
     for (k, &i) in members.iter().enumerate() {
-        let (bx, by) = key(i);
-        let p = [x[i as usize], y[i as usize]];
-        for dx in -1..=1 {
-            for dy in -1..=1 {
-                let Some(bucket) = buckets.get(&(bx + dx, by + dy)) else {
+        let (c, r) = square(i);
+        let i = i as usize;
+        for dc in -1..=1 {
+            for dr in -1..=1 {
+                let Some(&(from, to)) = runs.get(&square_key(c + dc, r + dr)) else {
                     continue;
                 };
-                for &l in bucket {
+                for &(_, l) in &by_square[from..to] {
                     let j = members[l as usize] as usize;
-                    if (l as usize) > k && (p[0] - x[j]).hypot(p[1] - y[j]) <= reach {
+                    if (l as usize) > k && (x[i] - x[j]).hypot(y[i] - y[j]) <= reach && same_group(i, j) {
                         sets.union(k, l as usize);
                     }
                 }
             }
         }
     }
-    let mut members_sorted: Vec<u32> = members.to_vec();
-    members_sorted.sort_unstable();
-    let position: HashMap<u32, usize> = members.iter().enumerate().map(|(k, &i)| (i, k)).collect();
-    let mut component_of_root: HashMap<usize, usize> = HashMap::new();
+    // Walk the members by cell index: a root seen for the first time opens the next component.
+    let mut order: Vec<u32> = (0..members.len() as u32).collect();
+    order.sort_unstable_by_key(|&k| members[k as usize]);
+    let mut component_of_root = vec![u32::MAX; members.len()];
     let mut components: Vec<Vec<u32>> = Vec::new();
-    for i in members_sorted {
-        let root = sets.find(position[&i]);
-        let c = *component_of_root.entry(root).or_insert_with(|| {
+    for k in order {
+        let root = sets.find(k as usize);
+        if component_of_root[root] == u32::MAX {
+            component_of_root[root] = components.len() as u32;
             components.push(Vec::new());
-            components.len() - 1
-        });
-        components[c].push(i);
+        }
+        components[component_of_root[root] as usize].push(members[k as usize]);
     }
     components
 }
@@ -610,7 +668,8 @@ pub fn branch_overlaps(scenario: &Scenario, coverage: &CellCoverage, demand: &[f
     let n_sites = scenario.sites.len();
     let (mut catchment, mut exclusive, mut others) =
         (vec![0.0; n_sites], vec![0.0; n_sites], vec![0.0; n_sites]);
-    let mut shared: HashMap<(u32, u32), f64> = HashMap::new();
+    // Pair (a, b) with a < b as one key: a in the high half.
+    let mut shared: FastMap<u64, f64> = FastMap::default();
     for (i, &d) in demand.iter().enumerate().take(coverage.len()) {
         let (sites, _) = coverage.covering(i);
         let k = sites.len();
@@ -622,7 +681,7 @@ pub fn branch_overlaps(scenario: &Scenario, coverage: &CellCoverage, demand: &[f
             }
             // Rows are ascending, so (a, b) has a < b.
             for &b in &sites[p + 1..] {
-                *shared.entry((a, b)).or_insert(0.0) += d;
+                *shared.entry((u64::from(a) << 32) | u64::from(b)).or_insert(0.0) += d;
             }
         }
     }
@@ -643,7 +702,8 @@ pub fn branch_overlaps(scenario: &Scenario, coverage: &CellCoverage, demand: &[f
         .collect();
     let mut pairs: Vec<PairOverlap> = shared
         .into_iter()
-        .map(|((a, b), s)| {
+        .map(|(key, s)| {
+            let (a, b) = ((key >> 32) as u32, key as u32);
             let (da, db) = (catchment[a as usize], catchment[b as usize]);
             let smaller = da.min(db);
             PairOverlap {
@@ -906,7 +966,7 @@ mod tests {
     use super::*;
     use crate::potential::tests::scenario;
     use approx::assert_relative_eq;
-    use branchnet_core::{Site, Sites, SourceRef};
+    use branchnet_core::{Region, RegionLevel, Regions, Site, Sites, SourceRef};
     use branchnet_spatial::travel::Euclidean;
     use geo::Area;
     use rand::{Rng, SeedableRng};
@@ -1014,6 +1074,45 @@ mod tests {
             assert_eq!(report.blank.len(), 1);
             assert_eq!(report.blank[0].cells, vec![6, 7, 8]);
         }
+
+        // Districts: column 0 is D0, the rest D1. Split by districts (the finest level), the row {6, 7, 8} falls
+        // apart into {6} (30) and {7, 8} (30); ties go to the lower cell index. Without splitting it stays.
+        let mut split = sc.clone();
+        split.regions = Regions::new(
+            vec![RegionLevel {
+                name: "district".into(),
+            }],
+            ["D0", "D1"]
+                .map(|id| Region {
+                    id: id.into(),
+                    name: None,
+                    level: 0,
+                    parent: None,
+                    boundary: geo_types::MultiPolygon::new(vec![]),
+                })
+                .to_vec(),
+        );
+        split
+            .cells
+            .set_regions(0, vec![0, 1, 1, 0, 1, 1, 0, 1, 1])
+            .expect("regions");
+        let report = with_context(&split, |ctx| model.analyse(ctx)).expect("analyses");
+        let cells: Vec<Vec<u32>> = report.blank.iter().map(|a| a.cells.clone()).collect();
+        assert_eq!(cells, vec![vec![2], vec![6], vec![7, 8]]);
+        assert_eq!(report.blank[1].regions, vec![0]);
+        assert_eq!(report.blank[2].regions, vec![1]);
+        let by_township = Gaps {
+            split_by: "township".into(),
+            ..model.clone()
+        };
+        let err = with_context(&split, |ctx| by_township.analyse(ctx)).expect_err("no such level");
+        assert!(matches!(err, ScoreError::BadParameter { parameter, .. } if parameter == "split-by"));
+        let whole = Gaps {
+            split_by: "none".into(),
+            ..model.clone()
+        };
+        let report = with_context(&split, |ctx| whole.analyse(ctx)).expect("analyses");
+        assert_eq!(report.blank[0].cells, vec![6, 7, 8]);
 
         let s = with_context(&sc, |ctx| model.score(ctx)).expect("scores");
         let ranks = s.cell("blank_area").expect("column");
@@ -1137,7 +1236,10 @@ mod tests {
                 let (i, j) = (rng.random_range(0..swaps), rng.random_range(0..swaps));
                 members.swap(i, j);
             }
-            let got = grid_components(&x, &y, &members, s);
+            // Odd rounds split the lattice into vertical stripes of 17 columns that components may not cross.
+            let stripes: Vec<u32> = lattice.iter().map(|&(c, _)| (c / 17) as u32).collect();
+            let groups = (round % 2 == 1).then_some(stripes.as_slice());
+            let got = grid_components(&x, &y, &members, s, groups);
 
             // Brute force: breadth-first search over lattice neighbours.
             let mut sorted = members.clone();
@@ -1155,7 +1257,8 @@ mod tests {
                     let (c, r) = lattice[component[k] as usize];
                     for (q, &m) in sorted.iter().enumerate() {
                         let (c2, r2) = lattice[m as usize];
-                        if !seen[q] && (c - c2).abs() <= 1 && (r - r2).abs() <= 1 {
+                        let same = groups.is_none_or(|g| g[component[k] as usize] == g[m as usize]);
+                        if !seen[q] && (c - c2).abs() <= 1 && (r - r2).abs() <= 1 && same {
                             seen[q] = true;
                             component.push(m);
                         }
