@@ -42,11 +42,13 @@ pub fn solve_mclp(
         return Ok(Solution::infeasible(reason, n));
     }
     let groups = Groups::new(coverage, weights);
+    debug!(groups = groups.len(), elapsed = ?started.elapsed(), "MCLP coverage groups");
     let allowed: Vec<bool> = (0..m).map(|j| !options.forbidden.contains(&j)).collect();
     let mut open = heuristic::greedy(&groups, p, &options.required, &allowed);
+    debug!(elapsed = ?started.elapsed(), "MCLP greedy");
     heuristic::swap(&groups, &mut open, &options.required, &allowed);
     let mut lower = groups.covered(&open);
-    debug!(groups = groups.len(), covered = lower, "MCLP heuristic plan");
+    debug!(covered = lower, elapsed = ?started.elapsed(), "MCLP heuristic plan");
     let tolerance = options.mip_rel_gap.max(1e-9);
     let settled = |lower: f64, upper: f64| upper - lower <= tolerance * lower.abs().max(1.0);
     let deadline = options.time_limit_s.map(|t| started + Duration::from_secs_f64(t));
