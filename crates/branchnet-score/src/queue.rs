@@ -138,8 +138,8 @@ fn valid_service(mean_service: f64) -> bool {
     mean_service.is_finite() && mean_service > 0.0
 }
 
-/// The fewest servers (at least one) of a stable M/M/c queue offered `offered_load` Erlangs for which
-/// `P(W > threshold) ≤ target_share`.
+/// The fewest servers of a stable M/M/c queue offered `offered_load` Erlangs for which
+/// `P(W > threshold) ≤ target_share`; 0 when nothing arrives (`offered_load == 0`).
 ///
 /// `mean_service` and `threshold` share one time unit. `None` when an input is NaN, negative or infinite,
 /// `mean_service` is not positive, or `target_share` is not in `(0, 1]`: no count of servers can bring
@@ -159,6 +159,9 @@ pub fn servers_needed(
         && target_share <= 1.0;
     if !usable {
         return None;
+    }
+    if offered_load == 0.0 {
+        return Some(0);
     }
     let mut blocking = 1.0;
     let mut servers = 0u32;
@@ -211,11 +214,13 @@ pub enum DemandPeriod {
 /// **Machines.** Smart teller machines, ATMs and mobile banking are modelled as a reduction of counter
 /// arrivals, not as a queue of their own: the share `1 − counter-share` of visits is served without a counter
 /// (digital migration lowers `counter-share`). Per-format shares override the default (a smart branch sends
-/// most business to its machines).
+/// most business to its machines); a `self-service` point has a share of 0 unless the map names it.
 ///
-/// **Servers.** The site's `counters`. A scored site without counters (none given, or zero) gets NaN for
-/// every figure that needs them (utilisation, waits) but still its `counters_needed`; they are counted in
-/// the figure `sites_without_counters` and named in a warning. A site whose demand is NaN (e.g. one the
+/// **Servers.** The site's `counters`. A scored site without counters (none given, or zero) but with
+/// counter arrivals gets NaN for every figure that needs them (utilisation, waits) but still its
+/// `counters_needed`; such sites are counted in the figure `sites_without_counters` and named in a warning.
+/// A site without counters and without counter arrivals (a self-service point) has no queue: waits 0,
+/// `counters_needed` 0. A site whose demand is NaN (e.g. one the
 /// Huff model did not score) gets NaN everywhere and is counted in `sites_without_demand`. Negative or
 /// infinite demand is an error naming the site.
 ///
@@ -246,7 +251,7 @@ pub struct QueueModel {
     /// Share of visits that need a counter (0–1); the rest are served by machines. Default 0.6.
     pub counter_share: f64,
     /// Per-format overrides of `counter-share` (keys `full`, `light`, `smart`, `community`,
-    /// `self-service`). Default none.
+    /// `self-service`). Default none (and `self-service` points, unstaffed, then get 0).
     pub counter_share_by_format: BTreeMap<BranchFormat, f64>,
     /// Arrival rate in the hour studied relative to the mean opening hour (1 = the mean hour; 1.5 = a busy
     /// hour). Default 1.
@@ -386,10 +391,18 @@ impl QueueModel {
     }
 
     /// The share of visits of a branch of `format` that need a counter.
+    ///
+    /// `counter-share-by-format` for the format if it names it; otherwise 0 for a self-service point
+    /// (unstaffed by definition: every visit goes to its machines) and `counter-share` for the rest.
     pub fn counter_share_of(&self, format: Option<BranchFormat>) -> f64 {
-        format
-            .and_then(|f| self.counter_share_by_format.get(&f).copied())
-            .unwrap_or(self.counter_share)
+        match format {
+            Some(f) => match self.counter_share_by_format.get(&f) {
+                Some(&share) => share,
+                None if f == BranchFormat::SelfService => 0.0,
+                None => self.counter_share,
+            },
+            None => self.counter_share,
+        }
     }
 
     /// Counter arrivals per hour at a branch of `format` with `demand` per period.
@@ -398,7 +411,10 @@ impl QueueModel {
             / self.hours_per_period()
     }
 
-    /// The queue at a branch with `counters` (None or 0: unknown) and `arrivals_per_hour`.
+    /// The queue at a branch with `counters` (None or 0: none) and `arrivals_per_hour`.
+    ///
+    /// Without counters the waits are NaN, unless nothing arrives at the counters (a self-service point):
+    /// then there is no queue and every wait is 0.
     pub fn site_queue(&self, arrivals_per_hour: f64, counters: Option<u32>) -> SiteQueue {
         let offered_load = arrivals_per_hour * self.service_min / 60.0;
         let counters_needed = servers_needed(
@@ -409,13 +425,14 @@ impl QueueModel {
         )
         .map_or(f64::NAN, f64::from);
         let Some(c) = counters.filter(|&c| c > 0) else {
+            let wait = if offered_load == 0.0 { 0.0 } else { f64::NAN };
             return SiteQueue {
                 arrivals_per_hour,
                 offered_load,
                 utilisation: f64::NAN,
-                p_wait: f64::NAN,
-                p_wait_over: f64::NAN,
-                mean_wait_min: f64::NAN,
+                p_wait: wait,
+                p_wait_over: wait,
+                mean_wait_min: wait,
                 counters_needed,
             };
         };
@@ -453,11 +470,12 @@ struct Tally {
 impl Tally {
     fn add(&mut self, site: &Site, queue: &SiteQueue, target_share: f64) {
         self.scored += 1;
-        let Some(counters) = site.counters.filter(|&c| c > 0) else {
+        if queue.p_wait.is_nan() {
             self.without_counters.push(site.id.clone());
             return;
-        };
-        if queue.offered_load >= f64::from(counters) {
+        }
+        let counters = site.counters.unwrap_or(0);
+        if queue.mean_wait_min.is_infinite() {
             self.unstable += 1;
         }
         if queue.p_wait_over > target_share {
@@ -734,7 +752,11 @@ mod tests {
     #[test]
     fn servers_needed_is_the_smallest_count_meeting_the_target() {
         // Brute force: the first stable c whose tail meets the target.
+        // Nothing arriving needs no server (by the function's definition); otherwise the first stable c.
         let brute = |a: f64, s: f64, t: f64, target: f64| {
+            if a == 0.0 {
+                return Some(0);
+            }
             (1..10_000u32).find(|&c| f64::from(c) > a && wait_exceeds(c, a, s, t) <= target)
         };
         for a in [0.0, 0.3, 1.0, 2.5, 7.9, 8.0, 23.4, 48.0, 150.0] {
