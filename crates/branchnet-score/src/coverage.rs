@@ -10,9 +10,10 @@
 //! - `rural-radius-m` (default 5,000 m) for rural cells: a short bus or motorbike ride to the township seat,
 //!   where inclusive-finance rules expect a service point.
 //!
-//! Which cells are rural is configurable ([`RuralRule`]): by default a cell is rural when the 1 km × 1 km block
-//! it lies in holds fewer than 300 residents per km² — the density threshold below which the EU/OECD degree of
-//! urbanisation calls a 1 km² grid cell rural — or by a 0/1 cell column (e.g. a census urban/rural code).
+//! Which cells are rural is configurable ([`RuralRule`]): by default by the EU/OECD degree of urbanisation —
+//! a cell is urban when its 1 km × 1 km block holds at least 300 residents per km² and lies in a contiguous
+//! cluster of such blocks with at least 5,000 residents ("urban cluster"), rural otherwise — or by a 0/1 cell
+//! column (e.g. a census urban/rural code).
 //!
 //! Output columns (prefixed with the model's name, `coverage.` by default):
 //! - cells: `nearest` (index of the nearest own branch in the scenario's site list, NaN when none is
@@ -20,9 +21,10 @@
 //!   `covered` (1 or 0), `rural` (1 or 0);
 //! - regions (every level; NaN where a region has none of the group): `covered_share_population`,
 //!   `covered_share_<group>` for every column of `groups`, `covered_share_rural` (share of the rural
-//!   population), `covered_share_demand`, `uncovered_demand`, `uncovered_population`, `mean_nearest_m`
+//!   population), `rural_share` (share of the population in rural cells), `covered_share_demand`,
+//!   `uncovered_demand`, `uncovered_population`, `mean_nearest_m`
 //!   (population-weighted, over cells that reach a branch), `branches` (own branches in the region);
-//! - figures: the same shares, `uncovered_demand`, `uncovered_population` and `mean_nearest_m` for the whole
+//! - figures: the same shares, `rural_share`, `uncovered_demand`, `uncovered_population` and `mean_nearest_m` for the whole
 //!   scenario, and `branches`.
 //!
 //! ```
@@ -50,16 +52,22 @@ use crate::{Column, ScoreContext, ScoreError, Scores, ScoringModel};
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum RuralRule {
-    /// Rural where the square block of `block-m` metres around the cell (blocks aligned to the frame's
-    /// origin) holds fewer than `max-per-km2` residents per km² (population column of the model).
+    /// Rural unless urban by the EU/OECD degree of urbanisation on square blocks of `block-m` metres (aligned
+    /// to the frame's origin): a block is urban when it holds at least `urban-density-per-km2` residents per
+    /// km² and belongs to a cluster of such blocks (8-neighbour contiguity) of at least `urban-cluster`
+    /// residents; a cell is rural when its block is not urban. The cluster condition keeps a village of a few
+    /// hundred people, dense within its own square kilometre, rural.
     #[serde(rename_all = "kebab-case")]
     GridDensity {
         /// Side of the blocks, metres (default 1,000: the EU/OECD 1 km² grid).
         #[serde(default = "default_block_m")]
         block_m: f64,
-        /// Densities strictly below this are rural, residents per km² (default 300).
-        #[serde(default = "default_rural_density")]
-        max_per_km2: f64,
+        /// Least density of an urban block, residents per km² (default 300, the "urban cluster" density).
+        #[serde(default = "default_urban_density")]
+        urban_density_per_km2: f64,
+        /// Least residents of a cluster of urban blocks (default 5,000); 0 drops the cluster condition.
+        #[serde(default = "default_urban_cluster")]
+        urban_cluster: f64,
     },
     /// Rural where a cell column is greater than 0.5 (a 0/1 code).
     Column {
@@ -74,7 +82,8 @@ impl Default for RuralRule {
     fn default() -> Self {
         Self::GridDensity {
             block_m: default_block_m(),
-            max_per_km2: default_rural_density(),
+            urban_density_per_km2: default_urban_density(),
+            urban_cluster: default_urban_cluster(),
         }
     }
 }
@@ -82,8 +91,11 @@ impl Default for RuralRule {
 fn default_block_m() -> f64 {
     1000.0
 }
-fn default_rural_density() -> f64 {
+fn default_urban_density() -> f64 {
     300.0
+}
+fn default_urban_cluster() -> f64 {
+    5000.0
 }
 pub(crate) fn default_radius_m() -> f64 {
     1000.0
@@ -117,7 +129,7 @@ pub struct Coverage {
     /// Service radius of rural cells, in the travel cost's unit (default 5,000 m).
     #[serde(default = "default_rural_radius_m")]
     pub rural_radius_m: f64,
-    /// Which cells are rural (default: 1 km blocks under 300 residents per km²).
+    /// Which cells are rural (default: outside urban clusters of 1 km blocks, 300 per km², 5,000 residents).
     #[serde(default)]
     pub rural: RuralRule,
     /// Demand column whose covered share is reported (default `potential.now`).
@@ -171,18 +183,25 @@ impl ServiceArea<'_> {
                 return Err(bad(parameter, format!("must be finite and ≥ 0, found {r}")));
             }
         }
-        if let RuralRule::GridDensity { block_m, max_per_km2 } = *self.rural {
+        if let RuralRule::GridDensity {
+            block_m,
+            urban_density_per_km2,
+            urban_cluster,
+        } = *self.rural
+        {
             if !(block_m.is_finite() && block_m > 0.0) {
                 return Err(bad(
                     "rural.block-m",
                     format!("must be finite and > 0, found {block_m}"),
                 ));
             }
-            if !(max_per_km2.is_finite() && max_per_km2 >= 0.0) {
-                return Err(bad(
-                    "rural.max-per-km2",
-                    format!("must be finite and ≥ 0, found {max_per_km2}"),
-                ));
+            for (parameter, v) in [
+                ("rural.urban-density-per-km2", urban_density_per_km2),
+                ("rural.urban-cluster", urban_cluster),
+            ] {
+                if !(v.is_finite() && v >= 0.0) {
+                    return Err(bad(parameter, format!("must be finite and ≥ 0, found {v}")));
+                }
             }
         }
         Ok(())
@@ -192,11 +211,20 @@ impl ServiceArea<'_> {
     pub fn cover(&self, ctx: &ScoreContext<'_>) -> Result<CellCoverage, ScoreError> {
         self.check()?;
         let rural = match self.rural {
-            RuralRule::GridDensity { block_m, max_per_km2 } => {
+            RuralRule::GridDensity {
+                block_m,
+                urban_density_per_km2,
+                urban_cluster,
+            } => {
                 let population = ctx.cell_column(self.model, self.population_column)?;
                 check_demand(self.model, self.population_column, population)?;
                 let cells = &ctx.scenario.cells;
-                rural_by_density(cells.x(), cells.y(), population, *block_m, *max_per_km2)
+                let urban = UrbanBlocks {
+                    block_m: *block_m,
+                    density_per_km2: *urban_density_per_km2,
+                    cluster: *urban_cluster,
+                };
+                urban.rural_cells(cells.x(), cells.y(), population)
             }
             RuralRule::Column { column } => {
                 let code = ctx.cell_column(self.model, column)?;
@@ -215,33 +243,104 @@ impl ServiceArea<'_> {
     }
 }
 
-/// Rural flags by the density of square blocks: a cell is rural when its block (side `block_m`, aligned to
-/// the frame origin) holds fewer than `max_per_km2` people per km².
-pub fn rural_by_density(
-    x: &[f64],
-    y: &[f64],
-    population: &[f64],
-    block_m: f64,
-    max_per_km2: f64,
-) -> Vec<bool> {
-    let keys: Vec<u64> = x.iter().zip(y).map(|(&x, &y)| grid_key(x, y, block_m)).collect();
-    let mut blocks: FastMap<u64, f64> = FastMap::default();
-    for (&k, &p) in keys.iter().zip(population) {
-        *blocks.entry(k).or_insert(0.0) += p;
+/// The EU/OECD degree-of-urbanisation rule on square blocks (see [`RuralRule::GridDensity`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UrbanBlocks {
+    /// Side of the blocks, metres.
+    pub block_m: f64,
+    /// Least density of an urban block, residents per km².
+    pub density_per_km2: f64,
+    /// Least residents of a cluster of urban blocks.
+    pub cluster: f64,
+}
+
+impl UrbanBlocks {
+    /// One flag per cell: whether its block is not urban.
+    pub fn rural_cells(&self, x: &[f64], y: &[f64], population: &[f64]) -> Vec<bool> {
+        let mut index: FastMap<u64, usize> = FastMap::default();
+        let mut squares: Vec<(i64, i64)> = Vec::new();
+        let mut residents: Vec<f64> = Vec::new();
+        let block_of: Vec<usize> = x
+            .iter()
+            .zip(y)
+            .zip(population)
+            .map(|((&x, &y), &p)| {
+                let square = (
+                    (x / self.block_m).floor() as i64,
+                    (y / self.block_m).floor() as i64,
+                );
+                let b = *index.entry(square_key(square.0, square.1)).or_insert_with(|| {
+                    squares.push(square);
+                    residents.push(0.0);
+                    squares.len() - 1
+                });
+                residents[b] += p;
+                b
+            })
+            .collect();
+        let block_km2 = self.block_m * self.block_m / 1e6;
+        let dense: Vec<bool> = residents
+            .iter()
+            .map(|&p| p / block_km2 >= self.density_per_km2)
+            .collect();
+        let mut clusters = DisjointSets::new(squares.len());
+        for (b, &(c, r)) in squares.iter().enumerate().filter(|(b, _)| dense[*b]) {
+            for (dc, dr) in [(1, -1), (1, 0), (1, 1), (0, 1)] {
+                if let Some(&n) = index.get(&square_key(c + dc, r + dr))
+                    && dense[n]
+                {
+                    clusters.union(b, n);
+                }
+            }
+        }
+        let mut cluster_residents = vec![0.0; squares.len()];
+        for b in (0..squares.len()).filter(|&b| dense[b]) {
+            cluster_residents[clusters.find(b)] += residents[b];
+        }
+        let urban: Vec<bool> = (0..squares.len())
+            .map(|b| dense[b] && cluster_residents[clusters.find(b)] >= self.cluster)
+            .collect();
+        block_of.iter().map(|&b| !urban[b]).collect()
     }
-    let block_km2 = block_m * block_m / 1e6;
-    keys.iter()
-        .map(|k| blocks.get(k).copied().unwrap_or(0.0) / block_km2 < max_per_km2)
-        .collect()
 }
 
-/// The square of side `side` holding `(x, y)`, as one integer: the column in the high 32 bits, the row in the
-/// low ones (two's complement, so negative coordinates have their own squares; unique within ±2³¹ squares).
-pub(crate) fn grid_key(x: f64, y: f64, side: f64) -> u64 {
-    square_key((x / side).floor() as i64, (y / side).floor() as i64)
+/// Union–find with path halving and union by size.
+pub(crate) struct DisjointSets {
+    parent: Vec<usize>,
+    size: Vec<usize>,
 }
 
-/// [`grid_key`] of a column and row.
+impl DisjointSets {
+    pub fn new(n: usize) -> Self {
+        Self {
+            parent: (0..n).collect(),
+            size: vec![1; n],
+        }
+    }
+
+    pub fn find(&mut self, mut a: usize) -> usize {
+        while self.parent[a] != a {
+            self.parent[a] = self.parent[self.parent[a]];
+            a = self.parent[a];
+        }
+        a
+    }
+
+    pub fn union(&mut self, a: usize, b: usize) {
+        let (mut a, mut b) = (self.find(a), self.find(b));
+        if a == b {
+            return;
+        }
+        if self.size[a] < self.size[b] {
+            std::mem::swap(&mut a, &mut b);
+        }
+        self.parent[b] = a;
+        self.size[a] += self.size[b];
+    }
+}
+
+/// A square of a grid (column, row) as one integer: the column in the high 32 bits, the row in the low ones
+/// (two's complement, so negative coordinates have their own squares; unique within ±2³¹ squares).
 pub(crate) fn square_key(column: i64, row: i64) -> u64 {
     (u64::from(column as u32) << 32) | u64::from(row as u32)
 }
@@ -460,6 +559,10 @@ impl ScoringModel for Coverage {
             .collect();
         share("rural", &rural_population);
         share("demand", demand);
+        // How many live in rural cells: the weight behind `covered_share_rural`.
+        let (rural_share, rural_share_all) = covered_shares(scenario, population, &cover.rural);
+        out.regions.push(Column::new("rural_share", rural_share));
+        out.figures.push(figure("rural_share", rural_share_all));
 
         for (label, weight) in [("uncovered_demand", demand), ("uncovered_population", population)] {
             let uncovered: Vec<f64> = weight
@@ -664,18 +767,40 @@ mod tests {
             &[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0]
         );
         assert_relative_eq!(s.figure("covered_share_rural").expect("f"), 1.0);
+        assert_relative_eq!(s.figure("rural_share").expect("f"), 1.0 / 18.0);
     }
 
     #[test]
-    fn density_rule_counts_people_per_block() {
-        // Blocks of 1 km: (0..1000) holds 250 + 40 people = 290/km² → rural; (1000..2000) holds 300 → urban.
-        let x = [10.0, 990.0, 1500.0, 1999.0];
-        let y = [10.0, 500.0, 0.0, 999.0];
-        let rural = rural_by_density(&x, &y, &[250.0, 40.0, 100.0, 200.0], 1000.0, 300.0);
-        assert_eq!(rural, vec![true, true, false, false]);
-        // Negative coordinates floor to their own block: (-1, 0) is not (0, 0).
-        let rural = rural_by_density(&[-1.0, 1.0], &[0.0, 0.0], &[500.0, 100.0], 1000.0, 300.0);
-        assert_eq!(rural, vec![false, true]);
+    fn urban_clusters_of_dense_blocks_by_hand() {
+        // 1 km blocks: (0,0) 400 and (1,1) 4,000 + 500 touch diagonally (4,900 together); (-1,0) holds 200,
+        // too thin to join; (5,0) 6,000 alone; (8,0) 4,000 alone; (3,3) 100.
+        let x = [500.0, 1500.0, 1200.0, -500.0, 5500.0, 8500.0, 3500.0];
+        let y = [500.0, 1500.0, 1800.0, 500.0, 500.0, 500.0, 3500.0];
+        let mut population = vec![400.0, 4000.0, 500.0, 200.0, 6000.0, 4000.0, 100.0];
+        let rule = |cluster: f64| UrbanBlocks {
+            block_m: 1000.0,
+            density_per_km2: 300.0,
+            cluster,
+        };
+        let (t, f) = (true, false);
+        assert_eq!(
+            rule(5000.0).rural_cells(&x, &y, &population),
+            vec![t, t, t, t, f, t, t]
+        );
+        assert_eq!(
+            rule(4900.0).rural_cells(&x, &y, &population),
+            vec![f, f, f, t, f, t, t]
+        );
+        assert_eq!(
+            rule(0.0).rural_cells(&x, &y, &population),
+            vec![f, f, f, t, f, f, t]
+        );
+        // With 300 people the block west of the origin is dense, joins the pair and lifts it to 5,200.
+        population[3] = 300.0;
+        assert_eq!(
+            rule(5000.0).rural_cells(&x, &y, &population),
+            vec![f, f, f, f, f, t, t]
+        );
     }
 
     #[test]
@@ -724,12 +849,18 @@ mod tests {
                 demand: "population".into(),
                 rural: RuralRule::GridDensity {
                     block_m: 500.0,
-                    max_per_km2: 4400.0,
+                    urban_density_per_km2: 4400.0,
+                    urban_cluster: 0.0,
                 },
                 ..Coverage::default()
             };
             let s = run(&model, &sc, &Scores::default()).expect("scores");
-            let rural = rural_by_density(sc.cells.x(), sc.cells.y(), &population, 500.0, 4400.0);
+            let rural = UrbanBlocks {
+                block_m: 500.0,
+                density_per_km2: 4400.0,
+                cluster: 0.0,
+            }
+            .rural_cells(sc.cells.x(), sc.cells.y(), &population);
             assert!(
                 rural.iter().any(|&r| r) && rural.iter().any(|&r| !r),
                 "both kinds of cells"

@@ -3,14 +3,15 @@
 //! overlap of every branch and every pair. Banks move branches out of dense areas into blank ones.
 //!
 //! The service area is the one of [`crate::coverage`] (same parameters and defaults: an urban radius of
-//! 1,000 m, a rural one of 5,000 m, rural cells by 1 km block density); set both models alike when changing
+//! 1,000 m, a rural one of 5,000 m, rural cells outside urban clusters of 1 km blocks); set both models alike when changing
 //! them. A branch's *catchment* is the set of cells it covers; `d_i` is the demand of cell `i`
 //! (`potential.now` by default) and `k_i` the number of own branches covering it.
 //!
 //! **Blank areas.** A cell is a blank cell when no own branch covers it and its demand density
 //! `d_i / cell area` is at least `min-density-per-km2` (default 1,500 per km²: the EU/OECD density of an
 //! urban centre, so scattered farmhouses do not chain into one huge "area"). Blank cells that touch — the 8
-//! neighbours on the grid, i.e. centres at most 1.5 cell sides apart — form one area. Areas of at least
+//! neighbours on the grid, i.e. centres at most 1.5 cell sides apart — and lie in the same region of the
+//! `split-by` level (default: the finest, townships and streets) form one area. Areas of at least
 //! `min-cells` cells and `min-potential` demand are reported, ranked by demand, each with its cells, the
 //! demand-weighted centroid (where a branch would serve it best), bounding box and convex hull of the cells'
 //! squares, area, demand, population, the demand-weighted mean cost to the nearest own branch, and its region
@@ -57,8 +58,8 @@ use serde::{Deserialize, Serialize};
 use tracing::instrument;
 
 use crate::coverage::{
-    CellCoverage, FastMap, RuralRule, ServiceArea, default_demand, default_population, default_radius_m,
-    default_rural_radius_m, square_key,
+    CellCoverage, DisjointSets, FastMap, RuralRule, ServiceArea, default_demand, default_population,
+    default_radius_m, default_rural_radius_m, square_key,
 };
 use crate::potential::{check_demand, figure, region_totals};
 use crate::{Column, ScoreContext, ScoreError, Scores, ScoringModel};
@@ -95,7 +96,7 @@ pub struct Gaps {
     /// Service radius of rural cells, in the travel cost's unit (default 5,000 m).
     #[serde(default = "default_rural_radius_m")]
     pub rural_radius_m: f64,
-    /// Which cells are rural (default: 1 km blocks under 300 residents per km²).
+    /// Which cells are rural (default: outside urban clusters of 1 km blocks, 300 per km², 5,000 residents).
     #[serde(default)]
     pub rural: RuralRule,
     /// Demand column (default `potential.now`).
@@ -568,6 +569,7 @@ pub fn grid_components(
     groups: Option<&[u32]>,
 ) -> Vec<Vec<u32>> {
     let reach = 1.5 * cell_size_m;
+    let reach2 = reach * reach;
     let square = |i: u32| {
         (
             (x[i as usize] / reach).floor() as i64,
@@ -604,7 +606,8 @@ pub fn grid_components(
                 };
                 for &(_, l) in &by_square[from..to] {
                     let j = members[l as usize] as usize;
-                    if (l as usize) > k && (x[i] - x[j]).hypot(y[i] - y[j]) <= reach && same_group(i, j) {
+                    let (dx, dy) = (x[i] - x[j], y[i] - y[j]);
+                    if (l as usize) > k && dx * dx + dy * dy <= reach2 && same_group(i, j) {
                         sets.union(k, l as usize);
                     }
                 }
@@ -625,41 +628,6 @@ pub fn grid_components(
         components[component_of_root[root] as usize].push(members[k as usize]);
     }
     components
-}
-
-/// Union–find with path halving and union by size.
-struct DisjointSets {
-    parent: Vec<usize>,
-    size: Vec<usize>,
-}
-
-impl DisjointSets {
-    fn new(n: usize) -> Self {
-        Self {
-            parent: (0..n).collect(),
-            size: vec![1; n],
-        }
-    }
-
-    fn find(&mut self, mut a: usize) -> usize {
-        while self.parent[a] != a {
-            self.parent[a] = self.parent[self.parent[a]];
-            a = self.parent[a];
-        }
-        a
-    }
-
-    fn union(&mut self, a: usize, b: usize) {
-        let (mut a, mut b) = (self.find(a), self.find(b));
-        if a == b {
-            return;
-        }
-        if self.size[a] < self.size[b] {
-            std::mem::swap(&mut a, &mut b);
-        }
-        self.parent[b] = a;
-        self.size[a] += self.size[b];
-    }
 }
 
 /// Catchment, exclusive demand, overlap share and redundancy of every own branch, and the shared demand of

@@ -97,7 +97,27 @@ fn district(scenario: &Scenario, district_id: &str) -> usize {
     clippy::print_stderr,
     reason = "the test reports the demo city's findings under --nocapture"
 )]
-fn report(scenario: &Scenario, gaps: &GapReport, times: &[Duration]) {
+fn report(scenario: &Scenario, scores: &Scores, gaps: &GapReport, times: &[Duration]) {
+    let figures: Vec<String> = scores
+        .figures
+        .iter()
+        .map(|f| format!("{} {:.3}", f.name, f.value))
+        .collect();
+    eprintln!("figures: {}", figures.join(", "));
+    let share = scores.region("coverage.covered_share_population");
+    let blank = scores.region("gaps.blank_potential");
+    for (r, region) in scenario.regions.of_level(0) {
+        let at = |c: Option<&[f64]>| c.map_or(f64::NAN, |c| c[r as usize]);
+        eprintln!(
+            "{}: covered share {:.3}, elderly {:.3}, rural {:.3}, blank potential {:.0}, potential change {:.3}",
+            region.id,
+            at(share),
+            at(scores.region("coverage.covered_share_elderly")),
+            at(scores.region("coverage.covered_share_rural")),
+            at(blank),
+            at(scores.region("potential.change")),
+        );
+    }
     eprintln!(
         "cells {}, own branches {}; potential {:?}, coverage {:?}, gaps {:?}",
         scenario.cells.len(),
@@ -163,7 +183,7 @@ fn blank_areas_lie_in_xinhe_and_dense_areas_in_laocheng() {
         computed: &scores,
     };
     let found = gaps.analyse(&ctx).expect("gaps analyse");
-    report(scenario, &found, &times);
+    report(scenario, &scores, &found, &times);
 
     // Potential in people-equivalents: it sums to the population; Xinhe grows (+4.96 % a year in the README),
     // Laocheng shrinks (−0.43 %).
