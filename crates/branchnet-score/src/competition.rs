@@ -39,7 +39,7 @@ use branchnet_spatial::Neighbours;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::access::{checked_cell_column, region_sums};
+use crate::access::{WithWeight, checked_cell_column, region_sums, with_weight};
 use crate::{Column, Figure, ScoreContext, ScoreError, Scores, ScoringModel};
 
 pub use calibrate::{Calibration, FitOptions, Objective, calibrate};
@@ -546,9 +546,10 @@ pub struct Capture {
 /// Huff / MNL capture over the choice sets `pairs` (rows = cells, site indexes into `log_attractiveness`
 /// and `own`): `P_ij = exp(ln A_j) w(d_ij) / Σ_k exp(ln A_k) w(d_ik)`.
 ///
-/// Pairs beyond the decay's reach weigh 0. Computed per cell in log space relative to the row's largest
-/// term, so no attractiveness or decay overflows; one `ln` and one `exp` per pair for the power decay, one
-/// `exp` for the exponential and Gaussian ones.
+/// Pairs beyond the decay's reach weigh 0. Attractiveness is taken relative to the most attractive site,
+/// so no term overflows; a row whose terms all underflow is redone in log space. Per pair: a few
+/// multiplications for a power decay with a whole exponent (β = 2), one `powf` for another exponent, one
+/// `exp` for the exponential and Gaussian decays.
 ///
 /// # Panics
 /// When `demand` does not have one value per row, or a site index is out of `log_attractiveness` or `own`.
@@ -565,56 +566,49 @@ pub fn huff_capture(
         own.len(),
         "huff_capture: one flag per site"
     );
-    let kernel = CaptureKernel {
-        pairs,
-        demand,
-        log_attractiveness,
-        own,
-    };
-    match LogDecay::of(decay) {
-        LogDecay::Power {
-            rate,
-            min_distance,
-            reach,
-        } => {
-            // ln w = −β ln(max(d, m)/m) = −β ln max(d, m) + β ln m; the constant cancels in the shares.
-            kernel.run(move |d| {
-                if d <= reach {
-                    -rate * d.max(min_distance).ln()
-                } else {
-                    f64::NEG_INFINITY
-                }
-            })
-        }
-        LogDecay::Exponential { rate, reach } => kernel.run(move |d| {
-            if d <= reach {
-                -rate * d.max(0.0)
-            } else {
-                f64::NEG_INFINITY
-            }
-        }),
-        LogDecay::Gaussian { rate, reach } => kernel.run(move |d| {
-            if d <= reach {
-                -0.5 * rate * d * d
-            } else {
-                f64::NEG_INFINITY
-            }
-        }),
-        LogDecay::Other(decay) => kernel.run(move |d| decay.weight(d).ln()),
-    }
+    // Attractiveness relative to the most attractive site, in (0, 1]: its products with weights ≤ 1 stay
+    // finite, and rows are summed in linear space (no ln or exp per pair where the decay needs none).
+    let top = log_attractiveness
+        .iter()
+        .copied()
+        .filter(|a| a.is_finite())
+        .fold(f64::NEG_INFINITY, f64::max);
+    let shift = if top.is_finite() { top } else { 0.0 };
+    let relative: Vec<f64> = log_attractiveness.iter().map(|a| (a - shift).exp()).collect();
+    let own_weight: Vec<f64> = own.iter().map(|&o| f64::from(u8::from(o))).collect();
+    with_weight(
+        decay,
+        CaptureKernel {
+            pairs,
+            demand,
+            log_attractiveness,
+            relative: &relative,
+            own: &own_weight,
+            log_decay: LogDecay::of(decay),
+        },
+    )
 }
 
 struct CaptureKernel<'a> {
     pairs: &'a Neighbours,
     demand: &'a [f64],
     log_attractiveness: &'a [f64],
-    own: &'a [bool],
+    /// `exp(ln A_j − max ln A)`.
+    relative: &'a [f64],
+    /// 1 for own sites, 0 for the others.
+    own: &'a [f64],
+    /// For rows that underflow.
+    log_decay: LogDecay,
 }
 
-impl CaptureKernel<'_> {
-    /// The capture with `ln_weight(d)` as the log decay; one monomorphised loop per decay form, so the
-    /// inner loop holds no match.
-    fn run(&self, ln_weight: impl Fn(f64) -> f64 + Sync) -> Capture {
+impl WithWeight for CaptureKernel<'_> {
+    type Output = Capture;
+
+    /// The capture with `weight(d)` as the decay; one monomorphised loop per decay form.
+    ///
+    /// Each row is summed in linear space; a row whose sum underflows to 0 (every site very unattractive
+    /// or far, relative to the best site anywhere) is redone in log space relative to its own largest term.
+    fn run(self, weight: impl Fn(f64) -> f64 + Sync + Copy) -> Capture {
         let n = self.pairs.n_demand();
         let n_sites = self.own.len();
         let mut own_share = vec![f64::NAN; n];
@@ -628,22 +622,18 @@ impl CaptureKernel<'_> {
                     let i = chunk * CHUNK_CELLS + k;
                     let (sites, costs) = self.pairs.row(i);
                     terms.clear();
-                    let mut top = f64::NEG_INFINITY;
-                    for (&j, &d) in sites.iter().zip(costs) {
-                        let l = self.log_attractiveness[j as usize] + ln_weight(d);
-                        top = top.max(l);
-                        terms.push(l);
-                    }
-                    if top == f64::NEG_INFINITY || top.is_nan() {
-                        continue;
-                    }
                     let mut total = 0.0;
                     let mut own_total = 0.0;
-                    for (t, &j) in terms.iter_mut().zip(sites) {
-                        *t = (*t - top).exp();
-                        total += *t;
-                        if self.own[j as usize] {
-                            own_total += *t;
+                    for (&j, &d) in sites.iter().zip(costs) {
+                        let t = self.relative[j as usize] * weight(d);
+                        terms.push(t);
+                        total += t;
+                        own_total += t * self.own[j as usize];
+                    }
+                    if !(total > 0.0 && total.is_finite()) {
+                        match self.log_space_row(sites, costs, &mut terms) {
+                            Some((t, o)) => (total, own_total) = (t, o),
+                            None => continue,
                         }
                     }
                     *share = own_total / total;
@@ -662,6 +652,30 @@ impl CaptureKernel<'_> {
             }
         }
         Capture { captured, own_share }
+    }
+}
+
+impl CaptureKernel<'_> {
+    /// The terms of one row relative to its largest, in log space, and their total and own total; `None`
+    /// when no term is positive.
+    fn log_space_row(&self, sites: &[u32], costs: &[f64], terms: &mut Vec<f64>) -> Option<(f64, f64)> {
+        terms.clear();
+        let mut top = f64::NEG_INFINITY;
+        for (&j, &d) in sites.iter().zip(costs) {
+            let l = self.log_attractiveness[j as usize] + self.log_decay.ln_weight(d);
+            top = top.max(l);
+            terms.push(l);
+        }
+        if !top.is_finite() {
+            return None;
+        }
+        let (mut total, mut own_total) = (0.0, 0.0);
+        for (t, &j) in terms.iter_mut().zip(sites) {
+            *t = (*t - top).exp();
+            total += *t;
+            own_total += *t * self.own[j as usize];
+        }
+        Some((total, own_total))
     }
 }
 
@@ -718,6 +732,22 @@ impl LogDecay {
                 Some(rate)
             }
             Self::Other(_) => None,
+        }
+    }
+
+    /// `ln w(d)`: `γ g(d)` for the log-linear forms, `ln(decay.weight(d))` for the others; `−∞` beyond the
+    /// reach.
+    fn ln_weight(&self, d: f64) -> f64 {
+        match *self {
+            Self::Power {
+                rate,
+                min_distance,
+                reach,
+            } if d <= reach => -rate * (d.max(min_distance) / min_distance).ln(),
+            Self::Exponential { rate, reach } if d <= reach => -rate * d.max(0.0),
+            Self::Gaussian { rate, reach } if d <= reach => -0.5 * rate * d * d,
+            Self::Other(decay) => decay.weight(d).ln(),
+            _ => f64::NEG_INFINITY,
         }
     }
 

@@ -223,6 +223,11 @@ fn capture_matches_a_dense_brute_force_for_every_decay() {
     let log_a: Vec<f64> = data.counters.iter().map(|c| alpha * c.ln()).collect();
     let decays = [
         Decay::Power {
+            beta: 2.0,
+            min_distance: 150.0,
+            cutoff: None,
+        },
+        Decay::Power {
             beta: 1.7,
             min_distance: 150.0,
             cutoff: Some(5000.0),
@@ -287,6 +292,34 @@ fn capture_matches_a_dense_brute_force_for_every_decay() {
             .sum();
         close(got.captured.iter().sum(), in_reach, 1e-12);
     }
+}
+
+#[test]
+fn rows_that_underflow_are_redone_in_log_space() {
+    // Site 0 is e^800 times as attractive as sites 1 and 2 (MNL utilities 800, 0, 0.5): relative to it,
+    // the others underflow to 0. Cell 1 reaches only sites 1 and 2, 100 m and 200 m away.
+    let cost = Euclidean::new(
+        vec![[0.0, 0.0], [10_000.0, 0.0]],
+        vec![[0.0, 50.0], [10_100.0, 0.0], [10_000.0, 200.0]],
+    );
+    let pairs = cost.within(1000.0, None);
+    let decay = Decay::ExponentialRate {
+        beta: 0.01,
+        cutoff: None,
+    };
+    let capture = huff_capture(
+        &pairs,
+        &[10.0, 30.0],
+        &[800.0, 0.0, 0.5],
+        &decay,
+        &[true, true, false],
+    );
+    // Cell 1: e^{0 − 1} : e^{0.5 − 2} = 1 : e^{−0.5}.
+    let p1 = 1.0 / (1.0 + (-0.5f64).exp());
+    close(capture.own_share[1], p1, 1e-12);
+    close(capture.captured[1], 30.0 * p1, 1e-12);
+    close(capture.captured[2], 30.0 * (1.0 - p1), 1e-12);
+    close(capture.captured[0], 10.0, 1e-12);
 }
 
 #[test]
@@ -740,6 +773,11 @@ fn huff_at_scale() {
         for decay in [
             Decay::Power {
                 beta: 2.0,
+                min_distance: 100.0,
+                cutoff: None,
+            },
+            Decay::Power {
+                beta: 1.5,
                 min_distance: 100.0,
                 cutoff: None,
             },
