@@ -781,6 +781,11 @@ fn huff_at_scale() {
                 min_distance: 100.0,
                 cutoff: None,
             },
+            Decay::Power {
+                beta: 1.7,
+                min_distance: 100.0,
+                cutoff: None,
+            },
             Decay::ExponentialRate {
                 beta: 0.0005,
                 cutoff: None,
