@@ -20,6 +20,9 @@
 //! ]
 //! ```
 //!
+//! Without `criteria`, candidates are scored on the people within 1000 (travel-cost units) and the
+//! distances to the nearest own branch and competitor ([`SiteScoreModel::default_criteria`]).
+//!
 //! **Derived factors.**
 //! - `{ sum = "<cell column>", within = r }`: the column summed over the cells whose travel cost to the site
 //!   is at most `r` (in the travel cost's unit: metres for straight-line or great-circle costs, minutes for a
@@ -74,7 +77,11 @@ pub struct SiteScoreModel {
     /// What a missing value does: `"error"` (default) or `"exclude"`.
     #[serde(default)]
     pub missing: MissingValues,
-    /// The criteria; at least one.
+    /// The criteria; at least one. Default (so that a scenario without `[[scores]]` can score its
+    /// candidates from the map alone): people within 1000 (`{ sum = "population", within = 1000 }`,
+    /// weight 2), distance to the nearest own branch (weight 1: less cannibalisation) and to the nearest
+    /// competitor (weight 1), all min-max benefits.
+    #[serde(default = "SiteScoreModel::default_criteria")]
     pub criteria: Vec<Criterion>,
 }
 
@@ -383,6 +390,24 @@ impl SiteScoreModel {
 
     fn default_kinds() -> Vec<SiteKind> {
         vec![SiteKind::Candidate]
+    }
+
+    /// The criteria a `site-score` table without `criteria` uses (see [`SiteScoreModel::criteria`]).
+    pub fn default_criteria() -> Vec<Criterion> {
+        let people = Factor::CellSum {
+            column: "population".into(),
+            within: 1000.0,
+        };
+        vec![
+            Criterion {
+                weight: 2.0,
+                ..Criterion::new(people)
+            },
+            Criterion::new(Factor::Nearest { kind: SiteKind::Own }),
+            Criterion::new(Factor::Nearest {
+                kind: SiteKind::Competitor,
+            }),
+        ]
     }
 
     /// A model of the default name and kinds over `criteria`, stopping on missing values.
@@ -946,6 +971,25 @@ mod tests {
         assert_abc(&scores, "raw.candidate_within_1000m", [1.0, 1.0, 0.0]);
         // population min-max: (10 − 5)/15, 1, 0, weight 1/5.
         assert_abc(&scores, "population_within_500", [1.0 / 15.0, 0.2, 0.0]);
+    }
+
+    #[test]
+    fn an_empty_table_scores_on_the_default_criteria() {
+        let model: SiteScoreModel = toml::from_str("").expect("all defaults");
+        assert_eq!(model.name, "site-score");
+        assert_eq!(model.criteria, SiteScoreModel::default_criteria());
+        let scores = run(&model, &toy()).expect("scores");
+        // Population within 1000 m (inclusive): A reaches (0, 0) and (600, 0) [30]; B reaches (600, 0) and,
+        // at exactly 1000 m, (0, 0) [30]; C reaches (0, 1900) [5] → min-max 1, 1, 0, weight 2/4.
+        assert_abc(&scores, "raw.population_within_1000", [30.0, 30.0, 5.0]);
+        assert_abc(&scores, "population_within_1000", [0.5, 0.5, 0.0]);
+        // Own branch O (1000, 300): from A √(1000² + 300²) = 1044.03, B 300, C √(1000² + 1700²) = 1972.31.
+        assert_abc(
+            &scores,
+            "raw.nearest_own_m",
+            [1_090_000f64.sqrt(), 300.0, 3_890_000f64.sqrt()],
+        );
+        assert!(scores.site("nearest_competitor_m").is_some());
     }
 
     #[test]

@@ -246,3 +246,23 @@ fn queues_of_the_demo_branches_from_their_observed_visits() {
         }
     }
 }
+
+#[test]
+fn default_models_run_on_the_demo_city() {
+    // What a scenario without `[[scores]]` gets: both models from empty tables.
+    let sites: SiteScoreModel = toml::from_str("").expect("site-score defaults");
+    let scores = run(&sites);
+    assert_eq!(scores.figure("scored_sites"), Some(1500.0));
+    assert_eq!(scores.figure("excluded_sites"), Some(0.0));
+    // The queue's default demand is the Huff model's output, which has not run here: a clear error.
+    let queue: QueueModel = toml::from_str("").expect("queue defaults");
+    let (scenario, travel) = demo();
+    let computed = Scores::default();
+    let ctx = ScoreContext {
+        scenario,
+        travel,
+        computed: &computed,
+    };
+    let err = queue.score(&ctx).expect_err("no huff.captured").to_string();
+    assert!(err.contains("huff.captured"), "{err}");
+}
