@@ -394,6 +394,9 @@ pub struct CellCoverage {
 impl CellCoverage {
     /// Coverage by the destinations `own` flags (one flag per destination of `travel`): urban cells within
     /// `radius_m`, rural ones within `rural_radius_m` (inclusive).
+    ///
+    /// # Panics
+    /// When `rural` does not hold one flag per origin of `travel`.
     pub fn compute(
         travel: &dyn TravelCost,
         own: &[bool],
@@ -408,11 +411,12 @@ impl CellCoverage {
         };
         let within = travel.within(reach, Some(own));
         let n = within.n_demand();
+        assert_eq!(rural.len(), n, "CellCoverage: one rural flag per origin");
         let mut offsets = Vec::with_capacity(n + 1);
         offsets.push(0);
         let mut sites = Vec::with_capacity(within.n_pairs());
         let mut costs = Vec::with_capacity(within.n_pairs());
-        for (i, &is_rural) in rural.iter().enumerate().take(n) {
+        for (i, &is_rural) in rural.iter().enumerate() {
             let limit = if is_rural { rural_radius_m } else { radius_m };
             let (s, c) = within.row(i);
             for (&j, &d) in s.iter().zip(c) {

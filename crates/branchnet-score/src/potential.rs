@@ -38,6 +38,8 @@
 //! assert_eq!(model.terms.len(), 3);
 //! ```
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use tracing::{instrument, warn};
 
@@ -304,6 +306,7 @@ impl Potential {
         let weight_sum: f64 = self.terms.iter().map(|t| t.weight).sum();
         let mut index_now = vec![0.0; n];
         let mut index_future = vec![0.0; n];
+        let mut factors: HashMap<String, Vec<f64>> = HashMap::new();
         for term in &self.terms {
             let values = ctx.cell_column(&self.name, &term.column)?;
             let kind = term.normalise.unwrap_or(self.normalise);
@@ -317,10 +320,19 @@ impl Potential {
                 warn!(model = %self.name, column = %term.column, "term is constant or zero everywhere; it adds nothing");
             }
             let w = term.weight / weight_sum;
-            let growth = self.term_growth(ctx, term)?;
+            // Terms usually share one growth column: raise it to the horizon once.
+            let growth = match self.growth_column_of(term) {
+                None => None,
+                Some(column) => {
+                    if !factors.contains_key(column) {
+                        factors.insert(column.to_owned(), self.growth_factors(ctx, column)?);
+                    }
+                    factors.get(column)
+                }
+            };
             for i in 0..n {
                 index_now[i] += w * affine.apply(values[i]);
-                let grown = growth.map_or(values[i], |g| values[i] * (1.0 + g[i]).powf(self.horizon_years));
+                let grown = growth.map_or(values[i], |f| values[i] * f[i]);
                 index_future[i] += w * affine.apply(grown);
             }
         }
@@ -332,15 +344,21 @@ impl Potential {
         Ok(DemandPotential { now, future, counter })
     }
 
-    /// The growth rates a term is projected with; `None` when it does not grow (no projection, or
+    /// The growth-rate column a term is projected with; `None` when it does not grow (no projection, or
     /// `project = false`).
-    fn term_growth<'a>(&self, ctx: &ScoreContext<'a>, term: &Term) -> Result<Option<&'a [f64]>, ScoreError> {
-        if self.horizon_years == 0.0 || !term.project {
-            return Ok(None);
-        }
-        let column = term.growth_column.as_deref().unwrap_or(&self.growth_column);
+    fn growth_column_of<'t>(&'t self, term: &'t Term) -> Option<&'t str> {
+        (self.horizon_years != 0.0 && term.project)
+            .then(|| term.growth_column.as_deref().unwrap_or(&self.growth_column))
+    }
+
+    /// `(1 + g)^horizon` per cell for the growth-rate column `column`.
+    fn growth_factors(&self, ctx: &ScoreContext<'_>, column: &str) -> Result<Vec<f64>, ScoreError> {
         let rates = ctx.cell_column(&self.name, column)?;
-        if let Some((i, &g)) = rates.iter().enumerate().find(|(_, g)| g.is_nan() || **g < -1.0) {
+        if let Some((i, &g)) = rates
+            .iter()
+            .enumerate()
+            .find(|(_, g)| !g.is_finite() || **g < -1.0)
+        {
             return Err(ScoreError::BadInput {
                 model: self.name.clone(),
                 message: format!(
@@ -348,7 +366,7 @@ impl Potential {
                 ),
             });
         }
-        Ok(Some(rates))
+        Ok(rates.iter().map(|g| (1.0 + g).powf(self.horizon_years)).collect())
     }
 
     fn scale_factor(&self, ctx: &ScoreContext<'_>, index_now: &[f64]) -> Result<f64, ScoreError> {
