@@ -2,6 +2,7 @@
 //!
 //! ```sh
 //! cargo run --release -p branchnet-benches --bin score -- coverage --cells 1000000 --sites 20000 --radius 2000
+//! cargo run --release -p branchnet-benches --bin score -- huff --cells 1000000 --sites 2000 --cutoff 5000
 //! cargo run --release -p branchnet-benches --bin score -- demo
 //! ```
 //!
@@ -13,7 +14,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
-use branchnet_core::Scenario;
+use branchnet_core::{Decay, Scenario, SiteKind};
+use branchnet_score::competition::huff_capture;
 use branchnet_spatial::TravelCost;
 use branchnet_spatial::travel::Euclidean;
 use branchnet_synth::{ProvinceSpec, write_province};
@@ -39,6 +41,17 @@ enum Bench {
         #[arg(long, default_value_t = 2000.0)]
         radius: f64,
     },
+    /// Huff capture of every cell's demand by every site within a cutoff (power decay), on a generated province.
+    Huff {
+        #[command(flatten)]
+        spec: ProvinceSpec,
+        /// Cutoff, metres: sites farther away are not in a cell's choice set.
+        #[arg(long, default_value_t = 5000.0)]
+        cutoff: f64,
+        /// Decay exponent β of `d^−β`.
+        #[arg(long, default_value_t = 2.0)]
+        beta: f64,
+    },
     /// Every built-in score of the demo city (`data/demo-city`), run as `branchnet score` runs them.
     Demo,
 }
@@ -47,6 +60,7 @@ fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     match args.bench {
         Bench::Coverage { spec, radius } => coverage(&spec, radius, args.repeat),
+        Bench::Huff { spec, cutoff, beta } => huff(&spec, cutoff, beta, args.repeat),
         Bench::Demo => demo(args.repeat),
     }
 }
@@ -66,6 +80,55 @@ fn coverage(spec: &ProvinceSpec, radius: f64, repeat: usize) -> anyhow::Result<(
         pairs as f64 / cells.len() as f64
     );
     report("coverage lists (index + query)", &times);
+    Ok(())
+}
+
+fn huff(spec: &ProvinceSpec, cutoff: f64, beta: f64, repeat: usize) -> anyhow::Result<()> {
+    let scenario = province(spec)?;
+    let cells = cell_points(&scenario);
+    let sites = scenario.sites.all();
+    let points: Vec<[f64; 2]> = sites.iter().map(|s| [s.x, s.y]).collect();
+    let demand = scenario
+        .cells
+        .column("population")
+        .context("the province has a population column")?;
+    let own: Vec<bool> = sites.iter().map(|s| s.kind == SiteKind::Own).collect();
+    // Attractiveness: counters where known, else 1 (ln A = 0).
+    let ln_attractiveness: Vec<f64> = sites
+        .iter()
+        .map(|s| s.counters.map_or(0.0, |c| f64::from(c.max(1)).ln()))
+        .collect();
+    let decay = Decay::Power {
+        beta,
+        min_distance: 100.0,
+        cutoff: Some(cutoff),
+    };
+    println!(
+        "{} cells × {} sites, cutoff {cutoff} m, β = {beta}",
+        cells.len(),
+        sites.len()
+    );
+    let travel = Euclidean::new(cells, points);
+    let mut pairs = 0;
+    let mut captured = 0.0;
+    let times = timed(repeat, || {
+        let near = travel.within(cutoff, None);
+        pairs = near.n_pairs();
+        let capture = huff_capture(&near, demand, &ln_attractiveness, &decay, &own);
+        captured = capture
+            .captured
+            .iter()
+            .zip(&own)
+            .filter(|(_, o)| **o)
+            .map(|(c, _)| c)
+            .sum();
+    });
+    println!(
+        "{pairs} pairs ({:.1} per cell); own branches capture {captured:.0} of {:.0}",
+        pairs as f64 / demand.len() as f64,
+        demand.iter().sum::<f64>()
+    );
+    report("Huff (pairs within the cutoff + capture)", &times);
     Ok(())
 }
 

@@ -98,6 +98,8 @@ fn finite(v: f64) -> Option<f64> {
 fn format_figure(v: f64) -> String {
     if !v.is_finite() {
         "n/a".into()
+    } else if v != 0.0 && v.abs() < 1e-3 {
+        format!("{v:.4e}")
     } else if v.abs() >= 1e4 || v.fract() == 0.0 {
         format!("{v:.0}")
     } else {

@@ -7,6 +7,13 @@ use std::collections::BTreeMap;
 
 use serde::de::DeserializeOwned;
 
+use crate::access::Access;
+use crate::competition::Huff;
+use crate::coverage::Coverage;
+use crate::gaps::Gaps;
+use crate::potential::Potential;
+use crate::queue::QueueModel;
+use crate::site_score::SiteScoreModel;
 use crate::{ScoreError, ScoringModel};
 
 /// Builds a model from its `[[scores]]` table (without the `model` key); errors are messages.
@@ -27,7 +34,14 @@ impl Registry {
 
     /// The built-in kinds.
     pub fn builtin() -> Self {
-        let registry = Self::empty();
+        let mut registry = Self::empty();
+        registry.register_model::<Potential>("potential");
+        registry.register_model::<Coverage>("coverage");
+        registry.register_model::<Gaps>("gaps");
+        registry.register_model::<Access>("access");
+        registry.register_model::<Huff>("huff");
+        registry.register_model::<QueueModel>("queue");
+        registry.register_model::<SiteScoreModel>("site-score");
         registry
     }
 

@@ -1623,6 +1623,45 @@ path = "townships.geojson"
 id-property = "id"
 name-property = "name"
 parent-property = "district_id"
+
+# Scoring models for `branchnet score` and `branchnet gaps`, run in this order; each later model reads the
+# columns of those before it (`potential.now`, `huff.captured`). Parameters not given take their defaults,
+# documented in the `branchnet_score` modules.
+[[scores]]
+model = "potential"
+horizon-years = 5                      # project 5 years ahead by the `growth` column (annual rate)
+elderly-column = "elderly"             # the elderly keep using counters more than others
+terms = [
+  { column = "population", weight = 0.7 },
+  { column = "transactions", weight = 0.3 },
+]
+
+[[scores]]
+model = "coverage"                     # 1 km urban, 5 km rural service radius
+
+[[scores]]
+model = "gaps"
+future = "potential.future"
+
+[[scores]]
+model = "access"                       # 2SFCA of counters against the potential
+
+[[scores]]
+model = "huff"                         # own branches against competitors, d^-2 within 5 km
+
+[[scores]]
+model = "queue"                        # Erlang-C at the counters from the demand Huff assigns
+
+[[scores]]
+model = "site-score"                   # the candidate sites
+criteria = [
+  { factor = "footfall", weight = 3 },
+  { factor = "visibility", weight = 1 },
+  { factor = "floor_area_m2", direction = { ideal = 300 } },
+  { factor = { sum = "potential.now", within = 1000 }, weight = 3 },
+  { factor = { nearest = "competitor" }, weight = 1 },
+  { factor = { nearest = "own" }, weight = 2 },
+]
 "#
     .to_string()
 }
