@@ -8,3 +8,5 @@ mkdir -p "$out"
 # --all-targets: the same features as `cargo test`, so demo and tests share one build of polars and HiGHS.
 cargo build --release --workspace --all-targets
 "$CARGO_TARGET_DIR/release/branchnet" validate data/demo-city/scenario.toml --report "$out/validation.json"
+"$CARGO_TARGET_DIR/release/branchnet" score data/demo-city/scenario.toml --out "$out/scores"
+"$CARGO_TARGET_DIR/release/branchnet" gaps data/demo-city/scenario.toml --out "$out/gaps.geojson"
