@@ -207,8 +207,13 @@ impl ServiceArea<'_> {
         Ok(())
     }
 
-    /// The rural flags and the coverage of every cell.
-    pub fn cover(&self, ctx: &ScoreContext<'_>) -> Result<CellCoverage, ScoreError> {
+    /// The rural flags and the coverage of every cell; `nearest`, when known, is taken as each cell's nearest
+    /// own branch instead of asking the travel cost.
+    pub fn cover(
+        &self,
+        ctx: &ScoreContext<'_>,
+        nearest: Option<Vec<Option<(u32, f64)>>>,
+    ) -> Result<CellCoverage, ScoreError> {
         self.check()?;
         let rural = match self.rural {
             RuralRule::GridDensity {
@@ -233,12 +238,14 @@ impl ServiceArea<'_> {
             RuralRule::None => vec![false; ctx.scenario.cells.len()],
         };
         let own = ctx.sites_of_kind(SiteKind::Own);
-        Ok(CellCoverage::compute(
+        let nearest = nearest.unwrap_or_else(|| ctx.travel.nearest(Some(&own)));
+        Ok(CellCoverage::with_nearest(
             ctx.travel,
             &own,
             rural,
             self.radius_m,
             self.rural_radius_m,
+            nearest,
         ))
     }
 }
@@ -404,6 +411,23 @@ impl CellCoverage {
         radius_m: f64,
         rural_radius_m: f64,
     ) -> Self {
+        let nearest = travel.nearest(Some(own));
+        Self::with_nearest(travel, own, rural, radius_m, rural_radius_m, nearest)
+    }
+
+    /// As [`compute`](Self::compute), with the nearest own branch of every cell already known (it does not
+    /// depend on the radii, so a second model can take it from the first instead of asking again).
+    ///
+    /// # Panics
+    /// When `rural` or `nearest` does not hold one entry per origin of `travel`.
+    pub fn with_nearest(
+        travel: &dyn TravelCost,
+        own: &[bool],
+        rural: Vec<bool>,
+        radius_m: f64,
+        rural_radius_m: f64,
+        nearest: Vec<Option<(u32, f64)>>,
+    ) -> Self {
         let reach = if rural.iter().any(|&r| r) {
             radius_m.max(rural_radius_m)
         } else {
@@ -412,6 +436,7 @@ impl CellCoverage {
         let within = travel.within(reach, Some(own));
         let n = within.n_demand();
         assert_eq!(rural.len(), n, "CellCoverage: one rural flag per origin");
+        assert_eq!(nearest.len(), n, "CellCoverage: one nearest branch per origin");
         let mut offsets = Vec::with_capacity(n + 1);
         offsets.push(0);
         let mut sites = Vec::with_capacity(within.n_pairs());
@@ -428,7 +453,7 @@ impl CellCoverage {
             offsets.push(sites.len());
         }
         Self {
-            nearest: travel.nearest(Some(own)),
+            nearest,
             rural,
             offsets,
             sites,
@@ -495,7 +520,7 @@ impl Coverage {
     /// when the population (for the density rule) or the rural column is missing; [`ScoreError::BadInput`]
     /// for NaN or negative population.
     pub fn cover(&self, ctx: &ScoreContext<'_>) -> Result<CellCoverage, ScoreError> {
-        self.service_area().cover(ctx)
+        self.service_area().cover(ctx, None)
     }
 }
 

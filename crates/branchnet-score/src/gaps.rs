@@ -76,6 +76,9 @@ fn default_min_cells() -> usize {
 fn default_min_potential() -> f64 {
     1000.0
 }
+fn default_nearest_from() -> String {
+    "coverage".into()
+}
 fn default_split_by() -> String {
     "finest".into()
 }
@@ -120,6 +123,11 @@ pub struct Gaps {
     /// Least demand of a reported blank area, in the demand's unit (default 1,000 people-equivalents).
     #[serde(default = "default_min_potential")]
     pub min_potential: f64,
+    /// Earlier model whose `nearest` and `nearest_m` cell columns give each cell's nearest own branch (default
+    /// `coverage`). The nearest branch does not depend on radii, so gaps takes it from there rather than ask the
+    /// travel cost again; when those columns are absent or inconsistent, it asks the travel cost.
+    #[serde(default = "default_nearest_from")]
+    pub nearest_from: String,
     /// Region level whose boundaries blank areas do not cross: `finest` (the default: townships and streets,
     /// the unit inclusive-finance rules count service points in, so an area is a place a few branches could
     /// serve and an urban belt without branches does not become one area across several districts),
@@ -145,6 +153,7 @@ impl Default for Gaps {
             min_density_per_km2: default_min_density(),
             min_cells: default_min_cells(),
             min_potential: default_min_potential(),
+            nearest_from: default_nearest_from(),
             split_by: default_split_by(),
             link_share: default_link_share(),
         }
@@ -363,6 +372,33 @@ impl Gaps {
         }
     }
 
+    /// The nearest own branch of every cell from the columns of `nearest-from`, when they are there and
+    /// consistent (one entry per cell; NaN together, or an own branch's index and a finite cost ≥ 0).
+    fn known_nearest(&self, ctx: &ScoreContext<'_>) -> Option<Vec<Option<(u32, f64)>>> {
+        let sites = ctx.computed.cell(&format!("{}.nearest", self.nearest_from))?;
+        let costs = ctx.computed.cell(&format!("{}.nearest_m", self.nearest_from))?;
+        let n = ctx.scenario.cells.len();
+        if sites.len() != n || costs.len() != n {
+            return None;
+        }
+        let own = ctx.sites_of_kind(SiteKind::Own);
+        sites
+            .iter()
+            .zip(costs)
+            .map(|(&j, &d)| {
+                if j.is_nan() && d.is_nan() {
+                    return Some(None);
+                }
+                let valid = j >= 0.0
+                    && j.fract() == 0.0
+                    && own.get(j as usize) == Some(&true)
+                    && d.is_finite()
+                    && d >= 0.0;
+                valid.then_some(Some((j as u32, d)))
+            })
+            .collect()
+    }
+
     /// Coverage, blank areas, overlaps and dense areas.
     ///
     /// # Errors
@@ -383,7 +419,7 @@ impl Gaps {
             }
             None => None,
         };
-        let coverage = self.service_area().cover(ctx)?;
+        let coverage = self.service_area().cover(ctx, self.known_nearest(ctx))?;
         let blank = blank_areas(
             ctx.scenario,
             &coverage,
@@ -1154,6 +1190,53 @@ mod tests {
         assert_relative_eq!(dense.overlap_area_km2, 0.02);
         assert_relative_eq!(dense.hull.unsigned_area(), 100.0 * 200.0);
         assert_relative_eq!(dense.centroid_x, 100.0);
+
+        // After a coverage model, gaps takes the nearest branches from its columns: the same report. Columns
+        // that do not fit (a competitor as "nearest own branch") are ignored.
+        let mut computed = Scores::default();
+        let coverage = crate::coverage::Coverage {
+            demand: "demand".into(),
+            groups: Vec::new(),
+            ..crate::coverage::Coverage::default()
+        };
+        let cells = sc
+            .cells
+            .x()
+            .iter()
+            .zip(sc.cells.y())
+            .map(|(&x, &y)| [x, y])
+            .collect();
+        let travel = Euclidean::new(cells, sc.sites.all().iter().map(|s| [s.x, s.y]).collect());
+        fn ctx<'a>(sc: &'a Scenario, travel: &'a Euclidean, computed: &'a Scores) -> ScoreContext<'a> {
+            ScoreContext {
+                scenario: sc,
+                travel,
+                computed,
+            }
+        }
+        let out = coverage
+            .score(&ctx(&sc, &travel, &computed))
+            .expect("coverage scores");
+        computed.absorb("coverage", out);
+        let reused = model
+            .known_nearest(&ctx(&sc, &travel, &computed))
+            .expect("columns fit");
+        assert_eq!(reused, report.coverage.nearest);
+        assert_eq!(
+            model.analyse(&ctx(&sc, &travel, &computed)).expect("analyses"),
+            report
+        );
+        let nearest = computed
+            .cells
+            .iter_mut()
+            .find(|c| c.name == "coverage.nearest")
+            .expect("column");
+        nearest.values[0] = 1.0;
+        assert_eq!(model.known_nearest(&ctx(&sc, &travel, &computed)), None);
+        assert_eq!(
+            model.analyse(&ctx(&sc, &travel, &computed)).expect("analyses"),
+            report
+        );
 
         // Just above 0.5, the two are not linked.
         let strict = Gaps {
