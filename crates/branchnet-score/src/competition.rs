@@ -90,8 +90,14 @@ pub enum MissingAttribute {
 ///   `own_captured` (`D_i · own_share`, 0 when none is in reach);
 /// - regions: `own_captured` (sum) and `own_market_share` (own captured over demand in reach, NaN when
 ///   none);
-/// - figures: `own_market_share`, `own_captured`, `demand_in_reach`, `demand_total`; when calibrated the
-///   fit (see [`Huff::score`]).
+/// - figures: `own_market_share`, `own_captured`, `demand_in_reach`, `demand_total`.
+///
+/// With `calibrate`, the fit runs first (see [`calibrate`]) and the model scores with the fitted
+/// parameters; figures `fit_r_squared`, `fit_rmse`, `fit_log_likelihood` (Poisson),
+/// `fit_pseudo_r_squared` (1 − deviance / null deviance), `fit_iterations`, `fit_converged` (1 or 0),
+/// `fit_observed` (own branches fitted), `fit_missing` (own branches without an observed volume; their ids
+/// are logged), `fit_volume_per_demand` (κ), the decay parameter `fit_<beta|scale|bandwidth>` and
+/// `fit_alpha_<attribute>`, each with `_se` (standard error).
 ///
 /// Own sites are [`SiteKind::Own`] and, when the choice set includes them, candidates (the sites the bank
 /// would open).
@@ -280,19 +286,181 @@ impl Huff {
             .collect()
     }
 
-    /// Scores the scenario with the configured (or calibrated) parameters.
-    ///
-    /// When `calibrate` is set, the fit runs first and adds the figures `fit_r_squared`, `fit_rmse`,
-    /// `fit_log_likelihood` (Poisson), `fit_pseudo_r_squared` (1 − deviance / null deviance),
-    /// `fit_iterations`, `fit_converged` (1 or 0), `fit_observed` (own sites fitted), `fit_missing` (own
-    /// sites without an observed volume, also logged by id), `fit_volume_per_demand` (κ), the decay
-    /// parameter `fit_<beta|scale|bandwidth>` and `fit_alpha_<attribute>`, each with `_se` (standard
-    /// error).
-    ///
-    /// # Errors
-    /// Bad parameters, missing columns, attributes or demand that cannot be used, and a fit that cannot
-    /// run (see [`calibrate`]).
-    pub fn run(&self, ctx: &ScoreContext<'_>) -> Result<Scores, ScoreError> {
+    /// Observed volumes per site (NaN where a site has none), refusing negative or infinite volumes of the
+    /// sites to fit with their id.
+    fn observed_volumes(&self, ctx: &ScoreContext<'_>, targets: &[bool]) -> Result<Vec<f64>, ScoreError> {
+        let observed = ctx.site_column(&self.name, &self.observed)?;
+        let sites = ctx.scenario.sites.all();
+        for ((site, &v), &target) in sites.iter().zip(&observed).zip(targets) {
+            if target && (v.is_infinite() || v < 0.0) {
+                return Err(ScoreError::BadInput {
+                    model: self.name.clone(),
+                    message: format!(
+                        "site `{}`: observed volume `{}` is {v} (expected a finite value ≥ 0, or none)",
+                        site.id, self.observed
+                    ),
+                });
+            }
+        }
+        Ok(observed)
+    }
+
+    /// Calibrates to the own branches' observed volumes, logging the ids of those without one, and checks
+    /// that the fitted decay is a decay.
+    fn fit(
+        &self,
+        ctx: &ScoreContext<'_>,
+        problem: &ChoiceProblem<'_>,
+        start: (&[f64], &Decay),
+        in_set: &[bool],
+        objective: Objective,
+    ) -> Result<Calibration, ScoreError> {
+        let sites = ctx.scenario.sites.all();
+        let targets: Vec<bool> = sites
+            .iter()
+            .zip(in_set)
+            .map(|(s, &used)| used && s.kind == SiteKind::Own)
+            .collect();
+        let observed = self.observed_volumes(ctx, &targets)?;
+        let options = FitOptions {
+            objective,
+            max_iterations: self.max_iterations,
+            ..FitOptions::default()
+        };
+        let fit = calibrate(problem, start.0, start.1, &targets, &observed, &options)
+            .map_err(|e| renamed(e, &self.name))?;
+        if !fit.missing.is_empty() {
+            let ids: Vec<&str> = fit.missing.iter().map(|&j| sites[j].id.as_str()).collect();
+            tracing::warn!(
+                model = %self.name,
+                missing = ids.len(),
+                ids = %ids.join(", "),
+                "own branches without `{}` are not fitted", self.observed
+            );
+        }
+        fit.decay.check().map_err(|(parameter, value)| {
+            self.bad_parameter(
+                &format!("decay.{parameter}"),
+                format!(
+                    "fitted to {value}, which is not a decay (attraction would grow with distance); check \
+                     `{}` and `demand`",
+                    self.observed
+                ),
+            )
+        })?;
+        Ok(fit)
+    }
+
+    fn fit_figures(&self, fit: &Calibration) -> Vec<Figure> {
+        let (parameter, value, se) = fit.decay_parameter();
+        let mut figures = vec![
+            ("fit_r_squared".to_string(), fit.r_squared),
+            ("fit_rmse".into(), fit.rmse),
+            ("fit_log_likelihood".into(), fit.log_likelihood),
+            ("fit_pseudo_r_squared".into(), fit.pseudo_r_squared),
+            ("fit_iterations".into(), fit.iterations as f64),
+            ("fit_converged".into(), f64::from(u8::from(fit.converged))),
+            ("fit_observed".into(), fit.observed as f64),
+            ("fit_missing".into(), fit.missing.len() as f64),
+            ("fit_volume_per_demand".into(), fit.volume_per_demand),
+            (format!("fit_{parameter}"), value),
+            (format!("fit_{parameter}_se"), se),
+        ];
+        for (i, attribute) in self.attractiveness.keys().enumerate() {
+            let se = fit.std_errors.get(i).copied().unwrap_or(f64::NAN);
+            figures.push((format!("fit_alpha_{attribute}"), fit.coefficients[i]));
+            figures.push((format!("fit_alpha_{attribute}_se"), se));
+        }
+        figures
+            .into_iter()
+            .map(|(name, value)| Figure { name, value })
+            .collect()
+    }
+}
+
+/// What one scoring pass produced, before it becomes columns.
+struct Outcome<'a> {
+    in_set: &'a [bool],
+    demand: &'a [f64],
+    log_attractiveness: Vec<f64>,
+    capture: Capture,
+    volume_per_demand: Option<f64>,
+}
+
+impl Outcome<'_> {
+    /// Site, cell and region columns and the figures of the capture.
+    fn push_into(self, scores: &mut Scores, scenario: &branchnet_core::Scenario) {
+        let in_set = self.in_set;
+        let outside = |values: Vec<f64>| -> Vec<f64> {
+            values
+                .into_iter()
+                .zip(in_set)
+                .map(|(v, &used)| if used { v } else { f64::NAN })
+                .collect()
+        };
+        let shares = &self.capture.own_share;
+        let own_captured: Vec<f64> = shares
+            .iter()
+            .zip(self.demand)
+            .map(|(s, d)| if s.is_nan() { 0.0 } else { s * d })
+            .collect();
+        let reached: Vec<f64> = shares
+            .iter()
+            .zip(self.demand)
+            .map(|(s, d)| if s.is_nan() { 0.0 } else { *d })
+            .collect();
+        let own_total: f64 = own_captured.iter().sum();
+        let reached_total: f64 = reached.iter().sum();
+        let region_own = region_sums(scenario, &own_captured);
+        let region_share = region_own
+            .iter()
+            .zip(region_sums(scenario, &reached))
+            .map(|(&o, r)| if r > 0.0 { o / r } else { f64::NAN })
+            .collect();
+        if let Some(kappa) = self.volume_per_demand {
+            let predicted = self.capture.captured.iter().map(|c| kappa * c).collect();
+            scores
+                .sites
+                .push(Column::new("predicted_volume", outside(predicted)));
+        }
+        let attractiveness = self.log_attractiveness.iter().map(|a| a.exp()).collect();
+        scores
+            .sites
+            .push(Column::new("captured", outside(self.capture.captured)));
+        scores
+            .sites
+            .push(Column::new("attractiveness", outside(attractiveness)));
+        scores
+            .cells
+            .push(Column::new("own_share", self.capture.own_share));
+        scores.cells.push(Column::new("own_captured", own_captured));
+        scores.regions.push(Column::new("own_captured", region_own));
+        scores.regions.push(Column::new("own_market_share", region_share));
+        let share = if reached_total > 0.0 {
+            own_total / reached_total
+        } else {
+            f64::NAN
+        };
+        for (name, value) in [
+            ("own_market_share", share),
+            ("own_captured", own_total),
+            ("demand_in_reach", reached_total),
+            ("demand_total", self.demand.iter().sum()),
+        ] {
+            scores.figures.push(Figure {
+                name: name.into(),
+                value,
+            });
+        }
+    }
+}
+
+impl ScoringModel for Huff {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn score(&self, ctx: &ScoreContext<'_>) -> Result<Scores, ScoreError> {
         self.check()?;
         let mut decay = self.effective_decay()?;
         let demand = checked_cell_column(ctx, &self.name, &self.demand)?;
@@ -310,186 +478,28 @@ impl Huff {
         let mut scores = Scores::default();
         let mut volume_per_demand = None;
         if let Some(objective) = self.calibrate {
-            let targets: Vec<bool> = sites
-                .iter()
-                .zip(&in_set)
-                .map(|(s, &used)| used && s.kind == SiteKind::Own)
-                .collect();
-            let observed = ctx.site_column(&self.name, &self.observed)?;
-            if let Some((site, v)) = sites
-                .iter()
-                .zip(&observed)
-                .zip(&targets)
-                .find(|((_, v), t)| **t && (v.is_infinite() || **v < 0.0))
-                .map(|((s, v), _)| (s, v))
-            {
-                return Err(ScoreError::BadInput {
-                    model: self.name.clone(),
-                    message: format!(
-                        "site `{}`: observed volume `{}` is {v} (expected a finite value ≥ 0, or none)",
-                        site.id, self.observed
-                    ),
-                });
-            }
             let problem = ChoiceProblem {
                 pairs: &pairs,
                 demand,
                 features: &features,
             };
-            let options = FitOptions {
-                objective,
-                max_iterations: self.max_iterations,
-                ..FitOptions::default()
-            };
-            let fit = calibrate(&problem, &coefficients, &decay, &targets, &observed, &options)
-                .map_err(|e| renamed(e, &self.name))?;
-            if !fit.missing.is_empty() {
-                let ids: Vec<&str> = fit.missing.iter().map(|&j| sites[j].id.as_str()).collect();
-                tracing::warn!(
-                    model = %self.name,
-                    missing = ids.len(),
-                    ids = %ids.join(", "),
-                    "own branches without `{}` are not fitted", self.observed
-                );
-            }
+            let fit = self.fit(ctx, &problem, (&coefficients, &decay), &in_set, objective)?;
+            scores.figures.extend(self.fit_figures(&fit));
             decay = fit.decay;
-            decay.check().map_err(|(parameter, value)| {
-                self.bad_parameter(
-                    &format!("decay.{parameter}"),
-                    format!(
-                        "fitted to {value}, which is not a decay (attraction would grow with distance); \
-                         check `{}` and `demand`",
-                        self.observed
-                    ),
-                )
-            })?;
-            coefficients.clone_from(&fit.coefficients);
-            self.push_fit_figures(&mut scores, &fit);
+            coefficients = fit.coefficients;
             volume_per_demand = Some(fit.volume_per_demand);
         }
-
         let log_attractiveness = log_attractiveness(&features, &coefficients, sites.len());
         let capture = huff_capture(&pairs, demand, &log_attractiveness, &decay, &own);
-        self.push_outputs(
-            &mut scores,
-            ctx,
-            &in_set,
+        Outcome {
+            in_set: &in_set,
             demand,
-            &log_attractiveness,
+            log_attractiveness,
             capture,
             volume_per_demand,
-        );
+        }
+        .push_into(&mut scores, ctx.scenario);
         Ok(scores)
-    }
-
-    fn push_fit_figures(&self, scores: &mut Scores, fit: &Calibration) {
-        let mut push = |name: String, value: f64| scores.figures.push(Figure { name, value });
-        push("fit_r_squared".into(), fit.r_squared);
-        push("fit_rmse".into(), fit.rmse);
-        push("fit_log_likelihood".into(), fit.log_likelihood);
-        push("fit_pseudo_r_squared".into(), fit.pseudo_r_squared);
-        push("fit_iterations".into(), fit.iterations as f64);
-        push("fit_converged".into(), f64::from(u8::from(fit.converged)));
-        push("fit_observed".into(), fit.observed as f64);
-        push("fit_missing".into(), fit.missing.len() as f64);
-        push("fit_volume_per_demand".into(), fit.volume_per_demand);
-        let k = fit.coefficients.len();
-        let (parameter, value, se) = fit.decay_parameter();
-        push(format!("fit_{parameter}"), value);
-        push(format!("fit_{parameter}_se"), se);
-        for (i, attribute) in self.attractiveness.keys().enumerate() {
-            push(format!("fit_alpha_{attribute}"), fit.coefficients[i]);
-            push(
-                format!("fit_alpha_{attribute}_se"),
-                fit.std_errors.get(i).copied().unwrap_or(f64::NAN),
-            );
-        }
-        debug_assert_eq!(k, self.attractiveness.len());
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn push_outputs(
-        &self,
-        scores: &mut Scores,
-        ctx: &ScoreContext<'_>,
-        in_set: &[bool],
-        demand: &[f64],
-        log_attractiveness: &[f64],
-        capture: Capture,
-        volume_per_demand: Option<f64>,
-    ) {
-        let outside = |values: Vec<f64>| -> Vec<f64> {
-            values
-                .into_iter()
-                .zip(in_set)
-                .map(|(v, &used)| if used { v } else { f64::NAN })
-                .collect()
-        };
-        let own_captured: Vec<f64> = capture
-            .own_share
-            .iter()
-            .zip(demand)
-            .map(|(s, d)| if s.is_nan() { 0.0 } else { s * d })
-            .collect();
-        let reached: Vec<f64> = capture
-            .own_share
-            .iter()
-            .zip(demand)
-            .map(|(s, d)| if s.is_nan() { 0.0 } else { *d })
-            .collect();
-        let own_total: f64 = own_captured.iter().sum();
-        let reached_total: f64 = reached.iter().sum();
-        let region_own = region_sums(ctx.scenario, &own_captured);
-        let region_reached = region_sums(ctx.scenario, &reached);
-        let region_share = region_own
-            .iter()
-            .zip(&region_reached)
-            .map(|(&o, &r)| if r > 0.0 { o / r } else { f64::NAN })
-            .collect();
-
-        if let Some(kappa) = volume_per_demand {
-            let predicted = capture.captured.iter().map(|c| kappa * c).collect();
-            scores
-                .sites
-                .push(Column::new("predicted_volume", outside(predicted)));
-        }
-        scores
-            .sites
-            .push(Column::new("captured", outside(capture.captured)));
-        scores.sites.push(Column::new(
-            "attractiveness",
-            outside(log_attractiveness.iter().map(|a| a.exp()).collect()),
-        ));
-        scores.cells.push(Column::new("own_share", capture.own_share));
-        scores.cells.push(Column::new("own_captured", own_captured));
-        scores.regions.push(Column::new("own_captured", region_own));
-        scores.regions.push(Column::new("own_market_share", region_share));
-        let share = if reached_total > 0.0 {
-            own_total / reached_total
-        } else {
-            f64::NAN
-        };
-        for (name, value) in [
-            ("own_market_share", share),
-            ("own_captured", own_total),
-            ("demand_in_reach", reached_total),
-            ("demand_total", demand.iter().sum()),
-        ] {
-            scores.figures.push(Figure {
-                name: name.into(),
-                value,
-            });
-        }
-    }
-}
-
-impl ScoringModel for Huff {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn score(&self, ctx: &ScoreContext<'_>) -> Result<Scores, ScoreError> {
-        self.run(ctx)
     }
 }
 
