@@ -2,8 +2,8 @@
 //! it is covered; summaries per region and per group (all people, the elderly, rural residents).
 //!
 //! A cell is *covered* when at least one own branch lies within its service radius by the scenario's travel
-//! cost (`ctx.travel`, so a user's OD table in minutes works as well as straight-line metres). Urban and rural
-//! cells get different radii, because the two are served differently:
+//! cost (`ctx.travel`, so a user's OD table in minutes works as well as straight-line metres). Urban and
+//! rural cells get different radii, because the two are served differently:
 //! - `radius-m` (default 1,000 m) for urban cells: about a 12–15 minute walk, the reach of China's
 //!   "15-minute community life circle" (15分钟社区生活圈) that city planning uses for daily services, and the
 //!   catchment urban branches are usually drawn with (1–1.5 km);
@@ -24,8 +24,8 @@
 //!   population), `rural_share` (share of the population in rural cells), `covered_share_demand`,
 //!   `uncovered_demand`, `uncovered_population`, `mean_nearest_m`
 //!   (population-weighted, over cells that reach a branch), `branches` (own branches in the region);
-//! - figures: the same shares, `rural_share`, `uncovered_demand`, `uncovered_population` and `mean_nearest_m` for the whole
-//!   scenario, and `branches`.
+//! - figures: the same shares, `rural_share`, `uncovered_demand`, `uncovered_population` and `mean_nearest_m`
+//!   for the whole scenario, and `branches`.
 //!
 //! ```
 //! use branchnet_score::coverage::{Coverage, RuralRule};
@@ -516,9 +516,9 @@ impl Coverage {
     /// The coverage of every cell (what [`ScoringModel::score`] summarises).
     ///
     /// # Errors
-    /// [`ScoreError::BadParameter`] for a negative or non-finite radius or density; [`ScoreError::MissingColumn`]
-    /// when the population (for the density rule) or the rural column is missing; [`ScoreError::BadInput`]
-    /// for NaN or negative population.
+    /// [`ScoreError::BadParameter`] for a negative or non-finite radius or density;
+    /// [`ScoreError::MissingColumn`] when the population (for the density rule) or the rural column is
+    /// missing; [`ScoreError::BadInput`] for NaN or negative population.
     pub fn cover(&self, ctx: &ScoreContext<'_>) -> Result<CellCoverage, ScoreError> {
         self.service_area().cover(ctx, None)
     }
@@ -697,7 +697,8 @@ mod tests {
     }
 
     /// A 3 × 3 grid of 100 m cells (centres 0, 100, 200 in x and y), one resident each except the corner
-    /// (2, 2) with 10 and an elderly column; own branches at (0, 0) and (200, 100), a competitor at (100, 100).
+    /// (2, 2) with 10, and an elderly column; own branches at (0, 0) and (200, 100), a competitor at
+    /// (100, 100).
     fn toy() -> Scenario {
         let mut xy = Vec::new();
         for r in 0..3 {
@@ -727,7 +728,8 @@ mod tests {
             ..Coverage::default()
         };
         let s = run(&model, &sc, &Scores::default()).expect("scores");
-        // Cell (c, r) = index 3r + c. A = site 0 at (0,0), B = site 2 at (200,100); the competitor never counts.
+        // Cell (c, r) = index 3r + c. A = site 0 at (0,0), B = site 2 at (200,100); the competitor never
+        // counts.
         // Within 150 m of A: (0,0) 0, (1,0) 100, (0,1) 100, (1,1) 141.4.
         // Within 150 m of B: (2,0) 100, (1,1) 100, (2,1) 0, (2,2) 100, (1,0) 141.4, (1,2) 141.4.
         let covering = s.cell("covering").expect("covering");

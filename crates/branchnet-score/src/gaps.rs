@@ -3,9 +3,10 @@
 //! overlap of every branch and every pair. Banks move branches out of dense areas into blank ones.
 //!
 //! The service area is the one of [`crate::coverage`] (same parameters and defaults: an urban radius of
-//! 1,000 m, a rural one of 5,000 m, rural cells outside urban clusters of 1 km blocks); set both models alike when changing
-//! them. A branch's *catchment* is the set of cells it covers; `d_i` is the demand of cell `i`
-//! (`potential.now` by default) and `k_i` the number of own branches covering it.
+//! 1,000 m, a rural one of 5,000 m, rural cells outside urban clusters of 1 km blocks); set both models alike
+//! when changing them. A branch's *catchment* is the set of cells it covers; `d_i` is the demand of cell `i`
+//! (`potential.now` by default) and `k_i` the number of own branches covering it. Each cell's nearest own
+//! branch is taken from the coverage model's columns when it ran before (`nearest-from`).
 //!
 //! **Blank areas.** A cell is a blank cell when no own branch covers it and its demand density
 //! `d_i / cell area` is at least `min-density-per-km2` (default 1,500 per km²: the EU/OECD density of an
@@ -19,25 +20,26 @@
 //!
 //! **Overlap of branches.** For own branch `j` with catchment `C_j`: catchment demand `D_j = Σ_{i∈C_j} d_i`;
 //! exclusive demand `E_j` (cells only `j` covers: what closing `j` leaves uncovered); overlap share
-//! `(D_j − E_j) / D_j`; redundancy `Σ_{i∈C_j} d_i (k_i − 1) / D_j` (how many *other* branches cover its demand,
-//! on average). For a pair `(a, b)`: shared demand `S_ab = Σ_{i∈C_a∩C_b} d_i` and cannibalisation
+//! `(D_j − E_j) / D_j`; redundancy `Σ_{i∈C_j} d_i (k_i − 1) / D_j` (how many *other* branches cover its
+//! demand, on average). For a pair `(a, b)`: shared demand `S_ab = Σ_{i∈C_a∩C_b} d_i` and cannibalisation
 //! `S_ab / min(D_a, D_b)`: the share of the smaller catchment the other branch also serves.
 //!
-//! **Dense areas.** Branches are linked when their cannibalisation is at least `link-share` (default 0.5: half
-//! the smaller catchment is shared, two circles of 1 km closer than about 800 m); linked groups of two or more
-//! are dense areas, ranked by redundant demand `Σ_j D_j − U` (`U`: demand of the union of the catchments), i.e.
-//! the demand that is served more than once. Each carries its branches, overlap share (demand covered twice or
-//! more by its branches over `U`), redundancy `Σ D_j / U`, the largest pairwise cannibalisation, and the hull of
-//! the cells its branches cover twice.
+//! **Dense areas.** Branches are linked when their cannibalisation is at least `link-share` (default 0.5:
+//! half the smaller catchment is shared, two circles of 1 km closer than about 800 m); linked groups of two
+//! or more are dense areas, ranked by redundant demand `Σ_j D_j − U` (`U`: demand of the union of the
+//! catchments), i.e. the demand that is served more than once. Each carries its branches, overlap share
+//! (demand covered twice or more by its branches over `U`), redundancy `Σ D_j / U`, the largest pairwise
+//! cannibalisation, and the hull of the cells its branches cover twice.
 //!
 //! Output columns (prefixed with the model's name, `gaps.` by default):
 //! - cells: `blank_area` and `dense_area` (rank of the reported area the cell belongs to, NaN elsewhere);
-//! - sites (NaN for sites that are not own branches): `catchment`, `exclusive`, `overlap_share`, `redundancy`,
-//!   `cannibalisation` (largest over partners), `partner` (site index of that partner), `dense_area` (rank);
+//! - sites (NaN for sites that are not own branches): `catchment`, `exclusive`, `overlap_share`,
+//!   `redundancy`, `cannibalisation` (largest over partners), `partner` (site index of that partner),
+//!   `dense_area` (rank);
 //! - regions: `blank_potential`, `blank_areas` (areas whose demand lies mostly in the region), `dense_areas`
 //!   (likewise), `dense_branches` (own branches of dense areas located in the region);
-//! - figures: `blank_areas`, `blank_potential`, `blank_share` (of all demand), `dense_areas`, `dense_branches`,
-//!   `redundant_demand`, `overlap_share` (demand-weighted over all own branches).
+//! - figures: `blank_areas`, `blank_potential`, `blank_share` (of all demand), `dense_areas`,
+//!   `dense_branches`, `redundant_demand`, `overlap_share` (demand-weighted over all own branches).
 //!
 //! ```
 //! use branchnet_score::gaps::Gaps;
@@ -123,9 +125,10 @@ pub struct Gaps {
     /// Least demand of a reported blank area, in the demand's unit (default 1,000 people-equivalents).
     #[serde(default = "default_min_potential")]
     pub min_potential: f64,
-    /// Earlier model whose `nearest` and `nearest_m` cell columns give each cell's nearest own branch (default
-    /// `coverage`). The nearest branch does not depend on radii, so gaps takes it from there rather than ask the
-    /// travel cost again; when those columns are absent or inconsistent, it asks the travel cost.
+    /// Earlier model whose `nearest` and `nearest_m` cell columns give each cell's nearest own branch
+    /// (default `coverage`). The nearest branch does not depend on radii, so gaps takes it from there rather
+    /// than ask the travel cost again; when those columns are absent or inconsistent, it asks the travel
+    /// cost.
     #[serde(default = "default_nearest_from")]
     pub nearest_from: String,
     /// Region level whose boundaries blank areas do not cross: `finest` (the default: townships and streets,
@@ -1079,8 +1082,8 @@ mod tests {
             assert_eq!(report.blank[0].cells, vec![6, 7, 8]);
         }
 
-        // Districts: column 0 is D0, the rest D1. Split by districts (the finest level), the row {6, 7, 8} falls
-        // apart into {6} (30) and {7, 8} (30); ties go to the lower cell index. Without splitting it stays.
+        // Districts: column 0 is D0, the rest D1. Split by districts (the finest level), the row {6, 7, 8}
+        // falls apart into {6} (30) and {7, 8} (30); ties go to the lower cell index. Unsplit, it stays whole.
         let mut split = sc.clone();
         split.regions = Regions::new(
             vec![RegionLevel {

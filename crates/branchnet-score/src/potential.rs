@@ -131,8 +131,8 @@ pub struct Potential {
     /// columns are not read.
     #[serde(default = "default_horizon")]
     pub horizon_years: f64,
-    /// Annual growth-rate column, as a fraction (0.05 = 5 % a year; ≥ −1), for terms that do not name their own
-    /// (default `growth`).
+    /// Annual growth-rate column, as a fraction (0.05 = 5 % a year; ≥ −1), for terms that do not name their
+    /// own (default `growth`).
     #[serde(default = "default_growth")]
     pub growth_column: String,
     /// Share of the projected demand that still needs a counter after digital migration, 0–1 (default 0.2:
