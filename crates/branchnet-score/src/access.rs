@@ -265,6 +265,11 @@ impl ScoringModel for Access {
         let decay = self.weight()?;
         let demand = checked_cell_column(ctx, &self.name, &self.demand)?;
         let population = checked_cell_column(ctx, &self.name, &self.population)?;
+        let groups = self
+            .groups
+            .iter()
+            .map(|g| Ok((g.as_str(), checked_cell_column(ctx, &self.name, g)?)))
+            .collect::<Result<Vec<_>, ScoreError>>()?;
         let counted: Vec<bool> = ctx
             .scenario
             .sites
@@ -273,8 +278,9 @@ impl ScoringModel for Access {
             .map(|s| self.site_kinds.contains(&s.kind))
             .collect();
         let supply = self.supply_values(ctx, &counted)?;
-        let limit = self.catchment.min(decay.reach());
-        let pairs = ctx.travel.within(limit, Some(&counted));
+        let pairs = ctx
+            .travel
+            .within(self.catchment.min(decay.reach()), Some(&counted));
         tracing::debug!(
             model = %self.name,
             method = self.method.as_str(),
@@ -301,41 +307,51 @@ impl ScoringModel for Access {
             }
             AccessMethod::Gravity => gravity_access(&pairs, &supply, &decay),
         };
-
-        let total_population: f64 = population.iter().sum();
-        let mean = weighted_mean(&access, population);
-        let without: f64 = access
-            .iter()
-            .zip(population)
-            .filter(|(a, _)| **a == 0.0)
-            .map(|(_, p)| p)
-            .sum();
-        scores.figures.push(figure("mean_access", mean));
-        scores
-            .figures
-            .push(figure("gini_access", gini(&access, population)));
-        scores.figures.push(figure(
-            "share_population_without_access",
-            without / total_population,
-        ));
-        if !self.groups.is_empty() {
-            let own = ctx.sites_of_kind(SiteKind::Own);
-            let nearest = ctx.travel.nearest(Some(&own));
-            let limit_m = self.beyond_km * 1000.0;
-            for group in &self.groups {
-                let members = checked_cell_column(ctx, &self.name, group)?;
-                scores.figures.push(figure(
-                    &format!("share_{group}_beyond_{}km", self.beyond_km),
-                    share_beyond(&nearest, members, limit_m),
-                ));
-            }
-        }
+        scores.figures = self.equity_figures(ctx, &access, population, &groups);
         scores.regions.push(Column::new(
             "access",
             region_weighted_means(ctx.scenario, &access, population),
         ));
         scores.cells.push(Column::new("access", access));
         Ok(scores)
+    }
+}
+
+impl Access {
+    /// Mean, Gini and share without access (population-weighted), and per group the share farther than
+    /// `beyond-km` from the nearest own branch.
+    fn equity_figures(
+        &self,
+        ctx: &ScoreContext<'_>,
+        access: &[f64],
+        population: &[f64],
+        groups: &[(&str, &[f64])],
+    ) -> Vec<Figure> {
+        let without: f64 = access
+            .iter()
+            .zip(population)
+            .filter(|(a, _)| **a == 0.0)
+            .map(|(_, p)| p)
+            .sum();
+        let mut figures = vec![
+            figure("mean_access", weighted_mean(access, population)),
+            figure("gini_access", gini(access, population)),
+            figure(
+                "share_population_without_access",
+                without / population.iter().sum::<f64>(),
+            ),
+        ];
+        if !groups.is_empty() {
+            let nearest = ctx.travel.nearest(Some(&ctx.sites_of_kind(SiteKind::Own)));
+            let limit_m = self.beyond_km * 1000.0;
+            for (group, members) in groups {
+                figures.push(figure(
+                    &format!("share_{group}_beyond_{}km", self.beyond_km),
+                    share_beyond(&nearest, members, limit_m),
+                ));
+            }
+        }
+        figures
     }
 }
 
