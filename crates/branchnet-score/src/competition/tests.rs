@@ -809,6 +809,43 @@ fn huff_at_scale() {
             );
         }
     }
+    // Calibration at scale: volumes from β = 1.8 and α = 0.7 on counters, fitted from β = 2, α = 1.
+    let pairs = cost.within(5000.0, None);
+    let features = vec![log_a.clone()];
+    let problem = ChoiceProblem {
+        pairs: &pairs,
+        demand: &demand,
+        features: &features,
+    };
+    let truth = Decay::Power {
+        beta: 1.8,
+        min_distance: 100.0,
+        cutoff: None,
+    };
+    let true_log_a: Vec<f64> = log_a.iter().map(|a| 0.7 * a).collect();
+    let captured = huff_capture(&pairs, &demand, &true_log_a, &truth, &own).captured;
+    let observed: Vec<f64> = captured
+        .iter()
+        .zip(&own)
+        .map(|(c, &o)| if o { 0.01 * c } else { f64::NAN })
+        .collect();
+    let start = Decay::Power {
+        beta: 2.0,
+        min_distance: 100.0,
+        cutoff: None,
+    };
+    let t = Instant::now();
+    let fit = calibrate(&problem, &[1.0], &start, &own, &observed, &FitOptions::default()).expect("fits");
+    eprintln!(
+        "calibration on {} pairs, {} observed branches: {:.2} s, {} iterations, converged {}, beta {:.6}, alpha {:.6}",
+        pairs.n_pairs(),
+        fit.observed,
+        t.elapsed().as_secs_f64(),
+        fit.iterations,
+        fit.converged,
+        fit.rate,
+        fit.coefficients[0]
+    );
 }
 
 /// The Jiangcheng demo city (data/demo-city): Huff calibrated to the 81 own branches' observed volumes
