@@ -12,7 +12,7 @@
 //! Site `j` captures `Σ_i D_i P_ij` (expected demand); a cell's own share is the probability of choosing an
 //! own branch. Demand of a cell with no site in reach is captured by nobody.
 //!
-//! [`calibrate`] fits the decay parameter and the attractiveness exponents to observed volumes of own
+//! [`calibrate()`] fits the decay parameter and the attractiveness exponents to observed volumes of own
 //! branches (least squares or Poisson maximum likelihood, Levenberg–Marquardt with analytic derivatives).
 //!
 //! ```
@@ -92,7 +92,7 @@ pub enum MissingAttribute {
 ///   none);
 /// - figures: `own_market_share`, `own_captured`, `demand_in_reach`, `demand_total`.
 ///
-/// With `calibrate`, the fit runs first (see [`calibrate`]) and the model scores with the fitted
+/// With `calibrate`, the fit runs first (see [`calibrate()`]) and the model scores with the fitted
 /// parameters; figures `fit_r_squared`, `fit_rmse`, `fit_log_likelihood` (Poisson),
 /// `fit_pseudo_r_squared` (1 − deviance / null deviance), `fit_iterations`, `fit_converged` (1 or 0),
 /// `fit_observed` (own branches fitted), `fit_missing` (own branches without an observed volume; their ids

@@ -33,7 +33,7 @@ pub enum Objective {
     Poisson,
 }
 
-/// Settings of [`calibrate`].
+/// Settings of [`calibrate()`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FitOptions {
     /// Least squares or Poisson maximum likelihood. Default Poisson.
