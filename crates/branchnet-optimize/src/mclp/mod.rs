@@ -1,8 +1,8 @@
 //! MCLP: the p sites that cover the most weighted demand.
 
+mod benders;
 mod groups;
 mod heuristic;
-mod lagrangian;
 
 use std::time::{Duration, Instant};
 
@@ -12,17 +12,16 @@ use tracing::debug;
 use self::groups::Groups;
 use crate::input::{check_sites, check_weights};
 use crate::mip::{MipOutcome, add_site_columns, chosen, site_bounds, solve};
-use crate::relaxed_choice::fixed_sites;
 use crate::{Coverage, OptimizeError, Solution, SolveOptions};
 
 /// Maximal covering location: opens exactly `p` sites to maximise the weight of covered demand.
 ///
 /// Demand points with identical coverage sets are merged into one group with their summed weight (exact, and
-/// what makes a million cells tractable). Lazy greedy and best-improvement swaps give a plan at once; a
-/// Lagrangian bound says how far from optimal it can be; HiGHS then proves or improves it on the groups
-/// (each group's coverage variable is continuous: integral at every optimum once the sites are). With a time
-/// limit, models of more than 20,000 groups keep the submodular and Lagrangian bounds instead of starting
-/// HiGHS, which overruns limits on them.
+/// what makes a million cells tractable). Lazy greedy and swaps (fast interchange) give a plan at once, and
+/// the submodularity bound says how far from optimal it can be. Models of up to 20,000 groups then go to
+/// HiGHS whole (each group's coverage variable is continuous: integral at every optimum once the sites are);
+/// larger ones to Benders decomposition: cutting planes towards the LP bound, LP points rounded and swapped,
+/// reduced-cost fixing, then master MIPs until the bound meets the plan.
 ///
 /// # Errors
 /// Weights that do not match the demand points or are negative; unknown required or forbidden sites; HiGHS
@@ -46,24 +45,34 @@ pub fn solve_mclp(
     let allowed: Vec<bool> = (0..m).map(|j| !options.forbidden.contains(&j)).collect();
     let mut open = heuristic::greedy(&groups, p, &options.required, &allowed);
     debug!(elapsed = ?started.elapsed(), "MCLP greedy");
+    let swap_started = Instant::now();
     heuristic::swap(&groups, &mut open, &options.required, &allowed);
+    let swap_time = swap_started.elapsed();
     let mut lower = groups.covered(&open);
     debug!(covered = lower, elapsed = ?started.elapsed(), "MCLP heuristic plan");
     let tolerance = options.mip_rel_gap.max(1e-9);
     let settled = |lower: f64, upper: f64| upper - lower <= tolerance * lower.abs().max(1.0);
-    let deadline = options.time_limit_s.map(|t| started + Duration::from_secs_f64(t));
+    // Room for what follows the search: each point's covering site, about a microsecond a point.
+    let reserve = Duration::from_secs_f64(0.1 + 1e-6 * n as f64);
+    let deadline = options
+        .time_limit_s
+        .map(|t| started + Duration::from_secs_f64(t).saturating_sub(reserve));
     let mut upper = heuristic::submodular_bound(&groups, &open, p, &allowed);
     let mut proven = settled(lower, upper);
     debug!(upper, "MCLP submodular bound");
     if !proven && groups.len() > DIRECT_MIP_GROUPS {
-        let fixed = fixed_sites((0..m).map(|j| site_bounds(j, options)));
-        upper = upper.min(lagrangian::upper_bound(
-            &groups, p, &fixed, lower, tolerance, deadline,
-        ));
-        proven = settled(lower, upper);
-    }
-    let mip_worthwhile = groups.len() <= DIRECT_MIP_GROUPS || options.time_limit_s.is_none();
-    if !proven && mip_worthwhile {
+        let problem = benders::Problem {
+            groups: &groups,
+            p,
+            site_bounds: (0..m).map(|j| site_bounds(j, options)).collect(),
+        };
+        let exact = benders::solve(&problem, open, lower, options, deadline, swap_time)?;
+        open = exact.open;
+        lower = exact.covered;
+        upper = upper.min(exact.bound);
+        proven = exact.proven || settled(lower, upper);
+        debug!(lower, upper, proven, elapsed = ?started.elapsed(), "MCLP Benders");
+    } else if !proven {
         let mut limits = options.clone();
         limits.time_limit_s = deadline.map(|d| d.saturating_duration_since(Instant::now()).as_secs_f64());
         match solve(
@@ -116,9 +125,9 @@ pub fn solve_mclp(
     ))
 }
 
-/// Up to this many groups HiGHS goes first: it proves such models faster than the subgradient converges.
-/// Beyond, HiGHS runs only without a time limit: on such models it overran a 3-second limit by 27 seconds
-/// (presolve and the root LP are not interrupted), and a limit must hold.
+/// Up to this many groups HiGHS takes the whole model: it proves such models quickly. Beyond, it overran a
+/// 3-second limit by 27 seconds (presolve and the root LP are not interrupted) and its LP alone took minutes,
+/// where the Benders master stays small.
 const DIRECT_MIP_GROUPS: usize = 20_000;
 
 /// The grouped MCLP: site variables, then one coverage variable per group, `z_g ≤ Σ_{j covers g} y_j`.
