@@ -193,6 +193,8 @@ pub(crate) fn solve(
         tolerance,
         deadline,
         threads: options.threads.max(1),
+        swap_time,
+        proven_by_master: false,
     };
     let lp = state.cutting_planes(deadline.map(|d| d.checked_sub(swap_time * 2).unwrap_or(d)))?;
     debug!(
@@ -204,9 +206,8 @@ pub(crate) fn solve(
         "MCLP Benders LP"
     );
     for point in [&lp.best_point, &lp.master_point] {
-        if state.remaining().is_none_or(|r| r > swap_time) {
-            state.polish(point);
-        }
+        let plan = state.round(point);
+        state.polish(plan, "LP point");
     }
     if state.settled() || !lp.converged || state.out_of_time() {
         return Ok(state.finish());
@@ -233,6 +234,10 @@ struct State<'a> {
     tolerance: f64,
     deadline: Option<Instant>,
     threads: u32,
+    /// What one swap search took.
+    swap_time: Duration,
+    /// Whether a master MIP proved its plan optimal within the gap.
+    proven_by_master: bool,
 }
 
 /// What the cutting planes on the LP reached.
@@ -270,7 +275,7 @@ impl State<'_> {
     fn finish(self) -> Exact {
         let bound = self.bound.max(self.best_covered);
         Exact {
-            proven: self.settled(),
+            proven: self.settled() || self.proven_by_master,
             open: self.best,
             covered: self.best_covered,
             bound,
@@ -438,24 +443,30 @@ impl State<'_> {
         Prices { constant, price }
     }
 
-    /// Phase 2: rounds an LP point to a plan (its largest values), improves it by swaps, keeps it if better.
-    fn polish(&mut self, point: &[f64]) {
-        let groups = self.problem.groups;
-        let required = self.problem.required();
-        let allowed = self.problem.allowed();
+    /// Phase 2: an LP point rounded to a plan: its largest values (required sites in, forbidden ones out).
+    fn round(&self, point: &[f64]) -> Vec<bool> {
         let mut open = vec![false; point.len()];
         let fixed = fixed_sites(self.problem.site_bounds.iter().copied());
         choose_sites(point, self.problem.p, &fixed, Best::Largest, &mut open);
-        heuristic::swap(groups, &mut open, &required, &allowed);
-        let covered = groups.covered(&open);
-        debug!(
-            covered,
-            incumbent = self.best_covered,
-            "MCLP LP point rounded and swapped"
-        );
+        open
+    }
+
+    /// Improves `plan` by swaps, if there is time for that, and keeps it if it beats the incumbent.
+    fn polish(&mut self, mut plan: Vec<bool>, from: &str) {
+        let groups = self.problem.groups;
+        if self.remaining().is_none_or(|r| r > self.swap_time) {
+            heuristic::swap(
+                groups,
+                &mut plan,
+                &self.problem.required(),
+                &self.problem.allowed(),
+            );
+        }
+        let covered = groups.covered(&plan);
+        debug!(from, covered, incumbent = self.best_covered, "MCLP plan polished");
         if covered > self.best_covered {
             self.best_covered = covered;
-            self.best = open;
+            self.best = plan;
         }
     }
 
@@ -536,10 +547,7 @@ impl State<'_> {
             let open: Vec<bool> = values[..m].iter().map(|&v| v > 0.5).collect();
             let point: Vec<f64> = open.iter().map(|&o| if o { 1.0 } else { 0.0 }).collect();
             let (covered, cuts) = separate(groups, &self.blocks, &point);
-            if covered > self.best_covered {
-                self.best_covered = covered;
-                self.best = open;
-            }
+            self.polish(open, "master MIP");
             if mip_bound.is_finite() {
                 self.bound = self.bound.min(mip_bound.max(self.best_covered));
             }
@@ -558,8 +566,9 @@ impl State<'_> {
                 "MCLP master MIP"
             );
             if proven && new_cuts.is_empty() {
-                // A proven master whose plan no cut separates is optimal: its θ are the true values.
-                self.bound = self.best_covered;
+                // A proven master whose plan no cut separates is optimal (within the gap): its θ are the
+                // true values.
+                self.proven_by_master = true;
                 return Ok(());
             }
             if !proven {
@@ -626,4 +635,199 @@ fn set<V: highs::HighsOptionValue>(model: &mut Model, key: &str, value: V) -> Re
     model
         .try_set_option(key, value)
         .map_err(|e| OptimizeError::Solver(format!("cannot set option {key}: {e:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Coverage;
+    use crate::mclp::groups::random_groups;
+
+    /// Every way to open `p` of the sites within the bounds: the most covered weight.
+    fn enumerated_optimum(groups: &Groups, p: usize, bounds: &[(f64, f64)]) -> f64 {
+        let m = groups.n_sites();
+        (0u32..1 << m)
+            .filter(|mask| mask.count_ones() as usize == p)
+            .map(|mask| (0..m).map(|j| mask >> j & 1 == 1).collect::<Vec<bool>>())
+            .filter(|open| {
+                (0..m).all(|j| {
+                    bounds[j].0 <= f64::from(u8::from(open[j])) && f64::from(u8::from(open[j])) <= bounds[j].1
+                })
+            })
+            .map(|open| groups.covered(&open))
+            .fold(f64::NEG_INFINITY, f64::max)
+    }
+
+    fn state<'a>(problem: &'a Problem<'a>, open: Vec<bool>) -> State<'a> {
+        let covered = problem.groups.covered(&open);
+        State {
+            problem,
+            blocks: Blocks::by_first_site(problem.groups),
+            best: open,
+            best_covered: covered,
+            bound: f64::INFINITY,
+            cuts: Vec::new(),
+            site_bounds: problem.site_bounds.clone(),
+            tolerance: 1e-9,
+            deadline: None,
+            // HiGHS's scheduler takes the first thread count a process asks for: the default's, as elsewhere.
+            threads: SolveOptions::default().threads,
+            swap_time: Duration::ZERO,
+            proven_by_master: false,
+        }
+    }
+
+    /// The grouped model's LP relaxation solved whole by HiGHS.
+    fn highs_lp(groups: &Groups, p: usize, bounds: &[(f64, f64)]) -> f64 {
+        let mut problem = RowProblem::default();
+        let y: Vec<Col> = bounds
+            .iter()
+            .map(|&(lo, hi)| problem.add_column(0.0, lo..=hi))
+            .collect();
+        for g in 0..groups.len() {
+            let z = problem.add_column(groups.weights[g], 0.0..=1.0);
+            problem.add_row(
+                ..=0.0,
+                std::iter::once((z, 1.0)).chain(groups.sites_of(g).iter().map(|&j| (y[j as usize], -1.0))),
+            );
+        }
+        problem.add_row(p as f64..=p as f64, y.iter().map(|&c| (c, 1.0)));
+        let mut model = problem.optimise(Sense::Maximise);
+        model.make_quiet();
+        let solved = model.solve();
+        assert_eq!(solved.status(), HighsModelStatus::Optimal);
+        solved.objective_value()
+    }
+
+    fn bounds_for(seed: u64, m: usize) -> Vec<(f64, f64)> {
+        (0..m)
+            .map(|j| match (seed + j as u64) % 9 {
+                0 if seed.is_multiple_of(3) => (1.0, 1.0),
+                4 if seed.is_multiple_of(2) => (0.0, 0.0),
+                _ => (0.0, 1.0),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn benders_proves_the_enumerated_optimum() {
+        for seed in 0..14 {
+            let m = 12;
+            let groups = if seed < 2 {
+                pairs(m)
+            } else {
+                random_groups(seed, 400, m, 22.0)
+            };
+            let p = 2 + seed as usize % 4;
+            let site_bounds = bounds_for(seed, m);
+            let best = enumerated_optimum(&groups, p, &site_bounds);
+            let problem = Problem {
+                groups: &groups,
+                p,
+                site_bounds: site_bounds.clone(),
+            };
+            // A deliberately poor start: the required sites and the first allowed ones.
+            let mut start = vec![false; m];
+            let required: Vec<usize> = (0..m).filter(|&j| site_bounds[j].0 > 0.0).collect();
+            required.iter().for_each(|&j| start[j] = true);
+            (0..m)
+                .filter(|&j| site_bounds[j] == (0.0, 1.0))
+                .take(p - required.len())
+                .for_each(|j| start[j] = true);
+            let covered = groups.covered(&start);
+            let exact = solve(
+                &problem,
+                start,
+                covered,
+                &SolveOptions::default(),
+                None,
+                Duration::ZERO,
+            )
+            .expect("solves");
+            assert!(exact.proven, "seed {seed}");
+            assert!(
+                (exact.covered - best).abs() <= 1e-9 * best,
+                "seed {seed}: {} vs {best}",
+                exact.covered
+            );
+            assert_eq!(groups.covered(&exact.open), exact.covered);
+            assert_eq!(exact.open.iter().filter(|o| **o).count(), p);
+            assert!(
+                (0..m).all(|j| f64::from(u8::from(exact.open[j])) >= site_bounds[j].0
+                    && f64::from(u8::from(exact.open[j])) <= site_bounds[j].1)
+            );
+            assert!(
+                exact.bound >= best - 1e-9 * best && exact.bound <= best * (1.0 + 1e-6),
+                "seed {seed}"
+            );
+        }
+    }
+
+    /// One point for every pair of `m` sites, covered by both (weights 1 to 3): opening `p` leaves the pairs
+    /// among the closed ones uncovered, while the LP opens every site by half and covers all.
+    fn pairs(m: usize) -> Groups {
+        let lists: Vec<Vec<usize>> = (0..m).flat_map(|a| (a + 1..m).map(move |b| vec![a, b])).collect();
+        let weights: Vec<f64> = (0..lists.len()).map(|i| 1.0 + (i % 3) as f64).collect();
+        Groups::new(&Coverage::from_lists(m, lists).expect("valid"), &weights)
+    }
+
+    #[test]
+    fn cutting_planes_reach_the_lp_bound_and_the_duals_price_every_plan() {
+        let mut gaps = 0;
+        for seed in 0..10 {
+            let m = 14;
+            let (groups, p) = if seed < 2 {
+                (pairs(m), m / 2 - seed as usize)
+            } else {
+                (
+                    random_groups(100 + seed, 600, m, 18.0 + 2.0 * seed as f64),
+                    3 + seed as usize % 3,
+                )
+            };
+            let site_bounds = bounds_for(seed, m);
+            let lp = highs_lp(&groups, p, &site_bounds);
+            let problem = Problem {
+                groups: &groups,
+                p,
+                site_bounds: site_bounds.clone(),
+            };
+            let mut open = vec![false; m];
+            let fixed = fixed_sites(site_bounds.iter().copied());
+            choose_sites(&vec![0.0; m], p, &fixed, Best::Largest, &mut open);
+            let mut state = state(&problem, open);
+            let phase = state.cutting_planes(None).expect("solves");
+            // The master's bound is valid at every round, and the LP value once converged.
+            assert!(
+                state.bound >= lp * (1.0 - 1e-9),
+                "seed {seed}: {} below {lp}",
+                state.bound
+            );
+            assert!(phase.converged);
+            assert!(
+                state.bound <= lp * (1.0 + 1e-4),
+                "seed {seed}: {} vs {lp}",
+                state.bound
+            );
+            let best = enumerated_optimum(&groups, p, &site_bounds);
+            if lp > best * (1.0 + 1e-6) {
+                gaps += 1;
+            }
+            // The duals' linear bound: at least the covered weight of every plan, and the LP bound at its best.
+            let prices = phase.prices.expect("a solved master");
+            for mask in (0u32..1 << m).filter(|mask| mask.count_ones() as usize == p) {
+                let open: Vec<bool> = (0..m).map(|j| mask >> j & 1 == 1).collect();
+                let priced: f64 =
+                    prices.constant + (0..m).filter(|&j| open[j]).map(|j| prices.price[j]).sum::<f64>();
+                assert!(priced >= groups.covered(&open) - 1e-6 * lp, "seed {seed}");
+            }
+            let mut chosen = vec![false; m];
+            let top = choose_sites(&prices.price, p, &fixed, Best::Largest, &mut chosen);
+            assert!(
+                (prices.constant + top - state.bound).abs() <= 1e-6 * lp,
+                "seed {seed}"
+            );
+        }
+        // The instances are not all ones whose LP is integral.
+        assert!(gaps > 0);
+    }
 }

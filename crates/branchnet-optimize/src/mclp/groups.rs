@@ -125,3 +125,68 @@ impl Groups {
             .sum()
     }
 }
+
+/// Random points and sites on a 100 × 100 square, a site covering the points within `radius`; weights 1 to 5.
+#[cfg(test)]
+pub(crate) fn random_groups(seed: u64, n: usize, m: usize, radius: f64) -> Groups {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut draw = |count: usize| -> Vec<[f64; 2]> {
+        (0..count)
+            .map(|_| [rng.random_range(0.0..100.0), rng.random_range(0.0..100.0)])
+            .collect()
+    };
+    let points = draw(n);
+    let sites = draw(m);
+    let lists = points.iter().map(|a| {
+        (0..m)
+            .filter(|&j| (a[0] - sites[j][0]).hypot(a[1] - sites[j][1]) <= radius)
+            .collect::<Vec<_>>()
+    });
+    let coverage = Coverage::from_lists(m, lists).expect("valid");
+    let weights: Vec<f64> = (0..n).map(|i| 1.0 + (i * 7 % 13) as f64 / 3.0).collect();
+    Groups::new(&coverage, &weights)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_merge_equal_lists_and_keep_every_point_s_weight() {
+        let lists = [
+            vec![3, 1],
+            vec![],
+            vec![1, 3],
+            vec![2],
+            vec![0, 2],
+            vec![2],
+            vec![1, 3],
+        ];
+        let coverage = Coverage::from_lists(4, lists).expect("valid");
+        let weights = [1.0, 100.0, 2.0, 4.0, 8.0, 16.0, 32.0];
+        let groups = Groups::new(&coverage, &weights);
+        let mut found: Vec<(Vec<u32>, f64)> = (0..groups.len())
+            .map(|g| (groups.sites_of(g).to_vec(), groups.weights[g]))
+            .collect();
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(
+            found,
+            vec![(vec![0, 2], 8.0), (vec![1, 3], 35.0), (vec![2], 20.0)]
+        );
+        // Groups sharing a lowest site are consecutive; each site lists its groups.
+        for g in 1..groups.len() {
+            assert!(groups.sites_of(g - 1)[0] <= groups.sites_of(g)[0]);
+        }
+        for j in 0..4 {
+            let listed: Vec<usize> = groups.groups_of(j).iter().map(|&g| g as usize).collect();
+            let expected: Vec<usize> = (0..groups.len())
+                .filter(|&g| groups.sites_of(g).contains(&(j as u32)))
+                .collect();
+            assert_eq!(listed, expected, "site {j}");
+        }
+        let mut open = vec![false; 4];
+        open[2] = true;
+        assert_eq!(groups.covered(&open), 28.0);
+    }
+}

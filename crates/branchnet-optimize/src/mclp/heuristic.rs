@@ -295,27 +295,7 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     use super::*;
-    use crate::Coverage;
-
-    /// Random points and sites in a square; a site covers the points within `radius`.
-    fn random_groups(seed: u64, n: usize, m: usize, radius: f64) -> Groups {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let mut draw = |count: usize| -> Vec<[f64; 2]> {
-            (0..count)
-                .map(|_| [rng.random_range(0.0..100.0), rng.random_range(0.0..100.0)])
-                .collect()
-        };
-        let points = draw(n);
-        let sites = draw(m);
-        let lists = points.iter().map(|a| {
-            (0..m)
-                .filter(|&j| (a[0] - sites[j][0]).hypot(a[1] - sites[j][1]) <= radius)
-                .collect::<Vec<_>>()
-        });
-        let coverage = Coverage::from_lists(m, lists).expect("valid");
-        let weights: Vec<f64> = (0..n).map(|i| 1.0 + (i * 7 % 13) as f64 / 3.0).collect();
-        Groups::new(&coverage, &weights)
-    }
+    use crate::mclp::groups::random_groups;
 
     /// The swap change computed from scratch: covered weight after minus before.
     fn brute_change(groups: &Groups, open: &[bool], r: usize, f: usize) -> f64 {
