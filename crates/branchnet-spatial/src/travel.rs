@@ -204,27 +204,33 @@ impl GreatCircle {
         )
     }
 
-    /// Rows for every origin, computed in parallel chunks by `row_of` (which fills one row at a time).
+    /// Rows for every origin, computed in parallel by `row_of` (which fills one row at a time).
     fn rows(&self, row_of: impl Fn([f64; 2], &mut Vec<(f64, u32)>) + Sync) -> Neighbours {
-        let chunks: Vec<(Vec<usize>, Vec<u32>, Vec<f64>)> = self
-            .origins
-            .par_chunks(CHUNK_ORIGINS)
-            .map(|chunk| {
-                let mut lengths = Vec::with_capacity(chunk.len());
-                let (mut sites, mut costs) = (Vec::new(), Vec::new());
-                let mut row = Vec::new();
-                for &p in chunk {
-                    row.clear();
-                    row_of(p, &mut row);
-                    lengths.push(row.len());
-                    sites.extend(row.iter().map(|r| r.1));
-                    costs.extend(row.iter().map(|r| r.0));
-                }
-                (lengths, sites, costs)
-            })
-            .collect();
-        assemble(chunks)
+        parallel_rows(self.origins.len(), |i, row| row_of(self.origins[i], row))
     }
+}
+
+/// Rows `0..n` filled by `row_of` (as `(cost, destination)`) in parallel chunks, joined in order into one CSR.
+fn parallel_rows(n: usize, row_of: impl Fn(usize, &mut Vec<(f64, u32)>) + Sync) -> Neighbours {
+    let starts: Vec<usize> = (0..n).step_by(CHUNK_ORIGINS).collect();
+    let chunks: Vec<(Vec<usize>, Vec<u32>, Vec<f64>)> = starts
+        .par_iter()
+        .map(|&start| {
+            let end = (start + CHUNK_ORIGINS).min(n);
+            let mut lengths = Vec::with_capacity(end - start);
+            let (mut sites, mut costs) = (Vec::new(), Vec::new());
+            let mut row = Vec::new();
+            for i in start..end {
+                row.clear();
+                row_of(i, &mut row);
+                lengths.push(row.len());
+                sites.extend(row.iter().map(|r| r.1));
+                costs.extend(row.iter().map(|r| r.0));
+            }
+            (lengths, sites, costs)
+        })
+        .collect();
+    assemble(chunks)
 }
 
 /// Joins per-chunk rows (row lengths, sites, costs) into one CSR.
@@ -420,37 +426,21 @@ impl OdTable {
                 "travel cost: one allowed flag per destination"
             );
         }
-        let n = self.by_cost.n_demand();
-        let chunks: Vec<(Vec<usize>, Vec<u32>, Vec<f64>)> = (0..n)
-            .collect::<Vec<_>>()
-            .par_chunks(CHUNK_ORIGINS)
-            .map(|chunk| {
-                let mut lengths = Vec::with_capacity(chunk.len());
-                let (mut sites, mut costs) = (Vec::new(), Vec::new());
-                let mut row: Vec<(f64, u32)> = Vec::new();
-                for &i in chunk {
-                    row.clear();
-                    let (js, cs) = self.by_cost.row(i);
-                    for (&j, &c) in js.iter().zip(cs) {
-                        if allowed.is_some_and(|m| !m[j as usize]) {
-                            continue;
-                        }
-                        if !keep(row.len(), c) {
-                            break;
-                        }
-                        row.push((c, j));
-                    }
-                    if sort_by_destination {
-                        row.sort_unstable_by_key(|r| r.1);
-                    }
-                    lengths.push(row.len());
-                    sites.extend(row.iter().map(|r| r.1));
-                    costs.extend(row.iter().map(|r| r.0));
+        parallel_rows(self.by_cost.n_demand(), |i, row| {
+            let (js, cs) = self.by_cost.row(i);
+            for (&j, &c) in js.iter().zip(cs) {
+                if allowed.is_some_and(|m| !m[j as usize]) {
+                    continue;
                 }
-                (lengths, sites, costs)
-            })
-            .collect();
-        assemble(chunks)
+                if !keep(row.len(), c) {
+                    break;
+                }
+                row.push((c, j));
+            }
+            if sort_by_destination {
+                row.sort_unstable_by_key(|r| r.1);
+            }
+        })
     }
 }
 
