@@ -171,7 +171,8 @@ const STALL_ROUNDS: usize = 5;
 const ROUND_MARGIN: f64 = 1.5;
 
 /// Proves `incumbent` (covering `covered`) optimal or finds a better plan, within `options`' gap, and stops
-/// at `deadline`. `swap_time` is what one swap search took: the LP phase leaves time for two.
+/// at `deadline`. `swap_time` is what the first swap search took; the LP phase leaves time for two more
+/// from LP points (which make more swaps: up to twice as many were seen).
 pub(crate) fn solve(
     problem: &Problem<'_>,
     incumbent: Vec<bool>,
@@ -193,10 +194,11 @@ pub(crate) fn solve(
         tolerance,
         deadline,
         threads: options.threads.max(1),
-        swap_time,
+        polish_time: swap_time * 2 + Duration::from_millis(200),
         proven_by_master: false,
     };
-    let lp = state.cutting_planes(deadline.map(|d| d.checked_sub(swap_time * 2).unwrap_or(d)))?;
+    let lp_deadline = deadline.map(|d| d.checked_sub(state.polish_time * 2).unwrap_or(d));
+    let lp = state.cutting_planes(lp_deadline)?;
     debug!(
         bound = state.bound,
         lp_lower = lp.lp_lower,
@@ -234,8 +236,8 @@ struct State<'a> {
     tolerance: f64,
     deadline: Option<Instant>,
     threads: u32,
-    /// What one swap search took.
-    swap_time: Duration,
+    /// What a swap search from a new plan may take.
+    polish_time: Duration,
     /// Whether a master MIP proved its plan optimal within the gap.
     proven_by_master: bool,
 }
@@ -454,7 +456,7 @@ impl State<'_> {
     /// Improves `plan` by swaps, if there is time for that, and keeps it if it beats the incumbent.
     fn polish(&mut self, mut plan: Vec<bool>, from: &str) {
         let groups = self.problem.groups;
-        if self.remaining().is_none_or(|r| r > self.swap_time) {
+        if self.remaining().is_none_or(|r| r > self.polish_time) {
             heuristic::swap(
                 groups,
                 &mut plan,
@@ -672,7 +674,7 @@ mod tests {
             deadline: None,
             // HiGHS's scheduler takes the first thread count a process asks for: the default's, as elsewhere.
             threads: SolveOptions::default().threads,
-            swap_time: Duration::ZERO,
+            polish_time: Duration::ZERO,
             proven_by_master: false,
         }
     }

@@ -4,6 +4,8 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
+use rayon::prelude::*;
+
 use super::groups::Groups;
 
 /// A site's gain as a heap entry: highest gain first, then lowest site.
@@ -53,9 +55,20 @@ pub(crate) fn greedy(groups: &Groups, p: usize, required: &[usize], allowed: &[b
             take(j, &mut open, &mut covered);
         }
     }
+    // The first gains, one pass over every site's groups, in parallel.
+    let gains: Vec<f64> = (0..m)
+        .into_par_iter()
+        .map(|j| {
+            if allowed[j] && !open[j] {
+                uncovered_gain(groups, &covered, j)
+            } else {
+                f64::NEG_INFINITY
+            }
+        })
+        .collect();
     let mut heap: BinaryHeap<Gain> = (0..m)
         .filter(|&j| allowed[j] && !open[j])
-        .map(|j| Gain(uncovered_gain(groups, &covered, j), j))
+        .map(|j| Gain(gains[j], j))
         .collect();
     let mut count = open.iter().filter(|o| **o).count();
     while count < p {

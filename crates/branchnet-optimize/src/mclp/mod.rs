@@ -116,6 +116,7 @@ pub fn solve_mclp(
         .filter(|(a, _)| a.is_some())
         .map(|(_, w)| w)
         .sum();
+    debug!(elapsed = ?started.elapsed(), "MCLP plan assigned");
     Ok(Solution::plan(
         sites,
         assignment,
