@@ -1,6 +1,5 @@
-//! The shared parts of the Lagrangian relaxations: the site choice (with the linking rows priced out, the
-//! best `p` sites by their relaxed value, required ones always in and forbidden ones never) and the
-//! subgradient step schedule.
+//! The shared part of the Lagrangian relaxations: the site choice (with the linking rows priced out, the
+//! best `p` sites by their relaxed value, required ones always in and forbidden ones never).
 
 /// Which relaxed values are best.
 #[derive(Clone, Copy)]
@@ -63,39 +62,4 @@ pub(crate) fn choose_sites(
         }
     }
     total
-}
-
-/// Polyak step scale for subgradient optimisation: halved after [`StepSchedule::STALL_ROUNDS`] rounds
-/// without a better bound, spent once it falls below 1e-4.
-pub(crate) struct StepSchedule {
-    pub(crate) scale: f64,
-    stalled: usize,
-}
-
-impl StepSchedule {
-    /// Rounds without a better bound before the scale halves.
-    const STALL_ROUNDS: usize = 20;
-
-    /// Starts at `scale`.
-    pub(crate) fn new(scale: f64) -> Self {
-        Self { scale, stalled: 0 }
-    }
-
-    /// Records whether this round improved the bound.
-    pub(crate) fn record(&mut self, improved: bool) {
-        if improved {
-            self.stalled = 0;
-        } else {
-            self.stalled += 1;
-            if self.stalled >= Self::STALL_ROUNDS {
-                self.scale /= 2.0;
-                self.stalled = 0;
-            }
-        }
-    }
-
-    /// Whether the steps have shrunk to nothing.
-    pub(crate) fn spent(&self) -> bool {
-        self.scale <= 1e-4
-    }
 }

@@ -19,10 +19,12 @@ use rayon::prelude::*;
 use tracing::debug;
 
 use super::assignment;
-use super::heuristic::{Open, interchange};
-use super::lagrangian::lagrangian_bound;
+use super::heuristic::{Open, greedy, interchange};
+use super::lagrangian::{lagrangian_bound, reduced_cost_fixing};
 use super::lists::ServiceLists;
+use super::{branch, core};
 use crate::mip::{self, MipOutcome};
+use crate::relaxed_choice::fixed_sites;
 use crate::{OptimizeError, SolveOptions};
 
 /// Up to this many assignment variables after fixing, the classic formulation finishes the proof; beyond,
@@ -31,7 +33,10 @@ const ASSIGNMENT_PAIRS: usize = 2_000_000;
 
 /// Beyond this many pairs the LP phases cost more than they prove within a minute; the Lagrangian bound
 /// is the answer there.
-const LP_PAIRS: usize = 4_000_000;
+pub(crate) const LP_PAIRS: usize = 4_000_000;
+
+/// The share of the remaining time the core search of a large instance may take.
+const CORE_SHARE: f64 = 0.6;
 
 /// `θ_client + Σ coefs·y ≥ rhs`.
 struct Cut {
@@ -78,18 +83,69 @@ pub(crate) fn solve(
     let settled = |lower: f64, upper: f64| upper - lower <= tolerance * upper.abs().max(1.0);
 
     let mut bound = f64::NEG_INFINITY;
+    // The Lagrangian fixes sites; the phases after it work on the lists those fixings leave.
+    let restricted_lists;
+    let restricted_problem;
+    let mut problem = problem;
+    let mut multipliers = None;
     if best_cost.is_finite() {
         let deadline = options.time_limit_s.map(|t| started + Duration::from_secs_f64(t));
         let incumbent_costs: Vec<f64> = (0..lists.n_clients())
             .map(|i| lists.nearest_open(i, &best).map_or(0.0, |(_, c)| c))
             .collect();
         let lagrangian = lagrangian_bound(problem, &incumbent_costs, best_cost, tolerance, deadline);
-        if let Some((plan, _)) = lagrangian.plan {
-            polish(problem, plan, &mut best, &mut best_cost, "Lagrangian");
+        let mut elite = vec![best.clone()];
+        for (plan, _) in lagrangian.plans {
+            elite.push(polish(problem, plan, &mut best, &mut best_cost, "Lagrangian"));
+        }
+        if let Some(plan) = problem.greedy_on_support(&lagrangian.primal_sites, &best) {
+            elite.push(polish(
+                problem,
+                plan,
+                &mut best,
+                &mut best_cost,
+                "greedy on the LP support",
+            ));
         }
         bound = problem.round_bound(lagrangian.bound).min(best_cost);
+        if !settled(bound, best_cost) && lists.n_pairs() > LP_PAIRS {
+            // The exact phases cannot take every pair: solve the core of the good plans instead.
+            elite.insert(0, best.clone());
+            let mut limits = options.clone();
+            limits.time_limit_s = remaining().map(|t| t * CORE_SHARE);
+            if let Some(plan) = core::search(problem, &elite, &lagrangian.primal_sites, &limits)? {
+                let cost = lists.total_cost(problem.weights, &plan);
+                debug!(cost, incumbent = best_cost, "p-median core plan");
+                if cost < best_cost {
+                    best_cost = cost;
+                    best = plan;
+                }
+            }
+        }
+        multipliers = Some(lagrangian.multipliers.clone());
+        let fixed = reduced_cost_fixing(
+            problem,
+            &fixed_sites(problem.site_bounds.iter().copied()),
+            &lagrangian.site_values,
+            lagrangian.bound,
+            best_cost,
+        );
+        let site_bounds: Vec<(f64, f64)> = fixed
+            .iter()
+            .map(|f| match f {
+                Some(true) => (1.0, 1.0),
+                Some(false) => (0.0, 0.0),
+                None => (0.0, 1.0),
+            })
+            .collect();
+        restricted_lists = lists.restricted(&site_bounds);
+        debug!(
+            pairs = restricted_lists.n_pairs(),
+            of = lists.n_pairs(),
+            "p-median pairs left by the Lagrangian fixings"
+        );
         let out_of_time = remaining().is_some_and(|t| t <= 0.0);
-        if settled(bound, best_cost) || out_of_time || lists.n_pairs() > LP_PAIRS {
+        if settled(bound, best_cost) || out_of_time || restricted_lists.n_pairs() > LP_PAIRS {
             let proven = settled(bound, best_cost);
             return Ok(Exact::Plan {
                 open: best,
@@ -97,7 +153,16 @@ pub(crate) fn solve(
                 proven,
             });
         }
+        restricted_problem = Problem {
+            lists: &restricted_lists,
+            weights: problem.weights,
+            p: problem.p,
+            site_bounds,
+            integral: problem.integral,
+        };
+        problem = &restricted_problem;
     }
+    let lists = problem.lists;
     let mut cuts: Vec<Cut> = Vec::new();
     if best_cost.is_finite() {
         cuts.extend(violated_cuts(problem, &as_values(&best), None));
@@ -126,6 +191,23 @@ pub(crate) fn solve(
     }
 
     let mut site_bounds = fix_by_reduced_cost(problem, &relaxation, best_cost);
+    if let Some(lambda) = multipliers {
+        // The LP bound leaves a gap: close it in a Lagrangian tree over the sites still free.
+        let deadline = options.time_limit_s.map(|t| started + Duration::from_secs_f64(t));
+        let tree_problem = Problem {
+            lists: problem.lists,
+            weights: problem.weights,
+            p: problem.p,
+            site_bounds,
+            integral: problem.integral,
+        };
+        let tree = branch::search(&tree_problem, lambda, best, best_cost, tolerance, deadline);
+        return Ok(Exact::Plan {
+            open: tree.best,
+            bound: bound.max(problem.round_bound(tree.bound)).min(tree.best_cost),
+            proven: tree.proven,
+        });
+    }
     if let Some((model, y)) = relaxation.lp.take() {
         let probe_until =
             Instant::now() + Duration::from_secs_f64(remaining().unwrap_or(f64::INFINITY).min(PROBING_S));
@@ -232,8 +314,8 @@ pub(crate) fn solve(
     }
 }
 
-/// Runs the interchange from `plan` and keeps the result if it beats the incumbent.
-fn polish(problem: &Problem<'_>, mut plan: Open, best: &mut Open, best_cost: &mut f64, from: &str) {
+/// Runs the interchange from `plan` and keeps the result if it beats the incumbent; returns the result.
+fn polish(problem: &Problem<'_>, mut plan: Open, best: &mut Open, best_cost: &mut f64, from: &str) -> Open {
     let required = problem.required();
     let allowed: Vec<bool> = problem.site_bounds.iter().map(|(_, hi)| *hi > 0.0).collect();
     interchange(problem.lists, problem.weights, &mut plan, &required, &allowed);
@@ -241,8 +323,9 @@ fn polish(problem: &Problem<'_>, mut plan: Open, best: &mut Open, best_cost: &mu
     debug!(from, cost, incumbent = *best_cost, "p-median restart polished");
     if cost < *best_cost {
         *best_cost = cost;
-        *best = plan;
+        best.clone_from(&plan);
     }
+    plan
 }
 
 impl Problem<'_> {
@@ -271,6 +354,15 @@ impl Problem<'_> {
         let mut open = vec![false; values.len()];
         order[..self.p].iter().for_each(|&j| open[j] = true);
         Some(open)
+    }
+
+    /// The greedy plan over the sites an approximate LP solution uses (and the incumbent's): the LP splits
+    /// its mass among near-equivalent sites, which picking its largest values would miss.
+    fn greedy_on_support(&self, values: &[f64], incumbent: &Open) -> Option<Open> {
+        let allowed: Vec<bool> = (0..values.len())
+            .map(|j| self.site_bounds[j].1 > 0.0 && (values[j] > core::SUPPORT || incumbent[j]))
+            .collect();
+        greedy(self.lists, self.weights, self.p, &self.required(), &allowed)
     }
 
     /// A lower bound made as strong as the data allows: rounded up when every cost and weight is integral.

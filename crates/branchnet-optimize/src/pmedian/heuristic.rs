@@ -2,7 +2,6 @@
 //! until no single swap improves. They give the exact method its first incumbent and upper bound.
 
 use super::lists::ServiceLists;
-use crate::Costs;
 
 /// A plan's open sites as a membership mask (`open[j]`).
 pub(crate) type Open = Vec<bool>;
@@ -11,7 +10,6 @@ pub(crate) type Open = Vec<bool>;
 /// breaking ties by the largest drop in weighted cost, until `p` are open. Returns `None` when fewer than `p`
 /// sites can open.
 pub(crate) fn greedy(
-    costs: &Costs,
     lists: &ServiceLists,
     weights: &[f64],
     p: usize,
@@ -22,11 +20,18 @@ pub(crate) fn greedy(
     let mut open = vec![false; m];
     let mut best = vec![f64::INFINITY; lists.n_clients()];
     let mut count = 0;
+    // Only sites nearer than a client's current one change its cost: walk each list until there.
     let take = |j: usize, open: &mut Open, best: &mut [f64]| {
         open[j] = true;
         for (i, b) in best.iter_mut().enumerate() {
-            if let Some(c) = costs.cost(i, j) {
-                *b = b.min(c);
+            let (sites, costs) = lists.row(i);
+            if let Some((_, &c)) = sites
+                .iter()
+                .zip(costs)
+                .take_while(|(_, c)| **c < *b)
+                .find(|(s, _)| **s as usize == j)
+            {
+                *b = c;
             }
         }
     };
@@ -41,7 +46,6 @@ pub(crate) fn greedy(
     while count < p {
         newly_served.fill(0);
         saving.fill(0.0);
-        // Only sites nearer than a client's current one change its cost: walk each list until there.
         for (i, &b) in best.iter().enumerate() {
             let (sites, costs) = lists.row(i);
             for (&j, &c) in sites.iter().zip(costs) {

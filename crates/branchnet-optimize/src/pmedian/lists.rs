@@ -48,6 +48,35 @@ impl ServiceLists {
         }
     }
 
+    /// The lists without the sites fixed closed and cut after each client's first site fixed open (it never
+    /// goes farther): the pairs a plan within `site_bounds` can use, at the same costs.
+    pub(crate) fn restricted(&self, site_bounds: &[(f64, f64)]) -> Self {
+        let mut offsets = Vec::with_capacity(self.offsets.len());
+        offsets.push(0);
+        let (mut sites, mut costs) = (Vec::new(), Vec::new());
+        for i in 0..self.n_clients() {
+            let (row_sites, row_costs) = self.row(i);
+            for (&j, &c) in row_sites.iter().zip(row_costs) {
+                let (lo, hi) = site_bounds[j as usize];
+                if hi == 0.0 {
+                    continue;
+                }
+                sites.push(j);
+                costs.push(c);
+                if lo > 0.0 {
+                    break;
+                }
+            }
+            offsets.push(sites.len());
+        }
+        Self {
+            offsets,
+            sites,
+            costs,
+            n_sites: self.n_sites,
+        }
+    }
+
     /// Number of clients.
     pub(crate) fn n_clients(&self) -> usize {
         self.offsets.len() - 1

@@ -2,6 +2,8 @@
 
 mod assignment;
 mod benders;
+mod branch;
+mod core;
 mod heuristic;
 mod lagrangian;
 mod lists;
@@ -45,7 +47,7 @@ pub fn solve_p_median(
             n,
         ));
     }
-    let Some(mut open) = heuristic::greedy(costs, &lists, weights, p, &options.required, &allowed) else {
+    let Some(mut open) = heuristic::greedy(&lists, weights, p, &options.required, &allowed) else {
         return Ok(Solution::infeasible(
             format!("fewer than p = {p} sites may open"),
             n,
