@@ -43,12 +43,14 @@ pub struct Args {
     /// weight column. Every model but p-dispersion needs it.
     #[arg(long, value_name = "FILE")]
     demand: Option<PathBuf>,
-    /// Candidate sites: CSV or Parquet with an id column and positions. With --od only the ids are read, and
-    /// the file may be left out (the sites are then the destinations of the table).
+    /// Candidate sites: CSV or Parquet with an id column and positions. With --od only the ids (and the
+    /// columns a model reads) are read, and the file may be left out (the sites are then the destinations of
+    /// the table).
     #[arg(long, value_name = "FILE")]
     sites: Option<PathBuf>,
     /// A long origin/destination table (demand id, site id, cost), e.g. network distances from OSRM or r5;
-    /// pairs it does not list are unreachable. Replaces positions.
+    /// pairs it does not list are unreachable. Replaces positions. For p-dispersion (no --demand) both ends
+    /// are site ids, and unlisted pairs never conflict.
     #[arg(long, value_name = "FILE")]
     od: Option<PathBuf>,
     /// The origin, destination and cost columns of --od.

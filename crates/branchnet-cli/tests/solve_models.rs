@@ -486,6 +486,29 @@ fn p_dispersion_on_the_sf_stores_picks_spopts_sites() {
         .map(|r| r["distance"].parse::<f64>().expect("distance"))
         .fold(f64::INFINITY, f64::min);
     assert!((least - objective).abs() <= 1e-12);
+
+    // The same distances as an OD table between stores, each pair listed once in one direction: the same plan.
+    let mut od = String::from("from,to,d\n");
+    for (a, b) in (0..16).flat_map(|a| (a + 1..16).map(move |b| (a, b))) {
+        let (a, b) = if (a + b) % 2 == 0 { (a, b) } else { (b, a) };
+        let _ = writeln!(od, "{},{},{}", stores[a].0, stores[b].0, d(a, b));
+    }
+    let od = write(dir.path(), "between.csv", &od);
+    let j = json(&[
+        "solve",
+        "p-dispersion",
+        "-p",
+        "4",
+        "--od",
+        &od,
+        "--od-columns",
+        "from,to,d",
+        "--json",
+    ]);
+    let mut got = chosen(&j);
+    got.sort();
+    assert_eq!(got, expected);
+    assert_eq!(j["objective"].as_f64(), Some(objective));
 }
 
 fn sf_args(model: &str) -> Vec<String> {
@@ -676,6 +699,40 @@ fn max_capture_on_a_small_case_matches_enumeration() {
             .sum();
         assert!((by_site - best).abs() <= 1e-9 * best);
     }
+
+    // The same case from an OD table whose rows to competitor ids give the competitors' costs.
+    let mut od = String::from("origin,destination,cost\n");
+    for p in &d {
+        for t in s.iter().chain(&r) {
+            let _ = writeln!(od, "{},{},{}", p.0, t.0, dist(p.1, t.1));
+        }
+    }
+    let od = write(dir.path(), "od.csv", &od);
+    let j = json(&[
+        "solve",
+        "max-capture",
+        "-p",
+        "2",
+        "--demand",
+        &demand,
+        "--sites",
+        &sites,
+        "--od",
+        &od,
+        "--competitors",
+        &rivals,
+        "--attractiveness",
+        "attr",
+        "--beta",
+        "2",
+        "--min-cost",
+        "100",
+        "--json",
+    ]);
+    let best = subsets(5, 2).iter().map(|p| capture(p)).fold(0.0, f64::max);
+    let got = j["objective"].as_f64().expect("objective");
+    assert!((got - best).abs() <= 1e-9 * best, "OD: {got} vs {best}");
+    assert_eq!(j["competitors"], 2);
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -63,6 +63,13 @@ pub enum Geometry {
         competitor_costs: Costs,
         file: PathBuf,
     },
+    /// Models without demand (p-dispersion): an OD table between sites, as a full matrix (unlisted pairs
+    /// infinite, the diagonal 0).
+    SiteOd {
+        distances: Vec<Vec<f64>>,
+        pairs: usize,
+        file: PathBuf,
+    },
 }
 
 /// Everything a model is built from, with the ids to report results by.
@@ -148,6 +155,17 @@ pub fn read(src: &Sources<'_>) -> anyhow::Result<Problem> {
     };
     let competitor_ids = competitors.as_ref().map(|c| c.ids.as_slice());
     let (site_ids, geometry) = match src.od {
+        Some(od) if src.demand.is_none() => {
+            let (site_ids, distances, pairs) = read_site_od(od, src.od_columns, site_ids)?;
+            (
+                site_ids,
+                Geometry::SiteOd {
+                    distances,
+                    pairs,
+                    file: od.to_path_buf(),
+                },
+            )
+        }
         Some(od) => {
             let Some(demand_file) = src.demand else {
                 bail!("an --od table links demand points to sites; this model reads no --demand");
@@ -404,6 +422,65 @@ fn read_od(
     Ok((site_ids, costs, competitor_costs))
 }
 
+/// Reads an OD table between sites (origin and destination both site ids: of the site file when given, else
+/// in order of first appearance) into a full matrix; unlisted pairs are infinite. Returns the pairs listed.
+fn read_site_od(
+    path: &Path,
+    [origin, destination, cost]: [&str; 3],
+    site_ids: Option<Vec<String>>,
+) -> anyhow::Result<(Vec<String>, Vec<Vec<f64>>, usize)> {
+    let od = Table::read(path)?;
+    let what = "a site id (name the OD columns with --od-columns)";
+    let (origins, destinations) = (od.texts(origin, what)?, od.texts(destination, what)?);
+    let costs = od.numbers(cost, Expect::non_negative("a distance between sites"))?;
+    let fixed_sites = site_ids.is_some();
+    let mut site_ids = site_ids.unwrap_or_default();
+    let mut index: HashMap<String, usize> = site_ids
+        .iter()
+        .enumerate()
+        .map(|(j, id)| (id.clone(), j))
+        .collect();
+    let mut triples = Vec::with_capacity(od.height());
+    for (row, ((o, d), c)) in origins.iter().zip(&destinations).zip(&costs).enumerate() {
+        let mut site = |id: &Option<String>, column: &str| -> anyhow::Result<usize> {
+            let at = Location::cell(path, row + 1, column);
+            let Some(id) = id.as_deref() else {
+                return Err(InputError::BadValue {
+                    at,
+                    expected: "a site id".into(),
+                    found: "an empty value".into(),
+                }
+                .into());
+            };
+            match index.get(id) {
+                Some(&j) => Ok(j),
+                None if fixed_sites => Err(InputError::BadValue {
+                    at,
+                    expected: "a site id of the --sites file".into(),
+                    found: format!("the unknown id `{id}`"),
+                }
+                .into()),
+                None => {
+                    site_ids.push(id.to_string());
+                    index.insert(id.to_string(), site_ids.len() - 1);
+                    Ok(site_ids.len() - 1)
+                }
+            }
+        };
+        let (a, b) = (site(o, origin)?, site(d, destination)?);
+        triples.push((a, b, *c));
+    }
+    let m = site_ids.len();
+    let mut distances = vec![vec![f64::INFINITY; m]; m];
+    for (j, row) in distances.iter_mut().enumerate() {
+        row[j] = 0.0;
+    }
+    for &(a, b, c) in &triples {
+        distances[a][b] = c;
+    }
+    Ok((site_ids, distances, triples.len()))
+}
+
 /// Which pairs a cost model may use on coordinates, and how many it may have.
 #[derive(Debug, Clone, Copy)]
 pub struct PairLimit {
@@ -435,6 +512,9 @@ impl Problem {
                 )?
             }
             Geometry::Od { costs, .. } => Coverage::within(costs, radius),
+            Geometry::SiteOd { distances, .. } => {
+                Coverage::from_lists(distances.len(), std::iter::empty::<[usize; 0]>())?
+            }
         })
     }
 
@@ -457,6 +537,7 @@ impl Problem {
         match &self.geometry {
             Geometry::Points { demand, sites, .. } => point_pairs(demand, sites, limit),
             Geometry::Od { costs, .. } => Ok(od_pairs(costs, limit.max_distance)?),
+            Geometry::SiteOd { distances, .. } => Ok(Costs::from_triples(0, distances.len(), [])?),
         }
     }
 
@@ -467,19 +548,22 @@ impl Problem {
                 demand, competitors, ..
             } => point_pairs(demand, competitors, limit),
             Geometry::Od { competitor_costs, .. } => Ok(od_pairs(competitor_costs, limit.max_distance)?),
+            Geometry::SiteOd { .. } => Ok(Costs::from_triples(0, 0, [])?),
         }
     }
 
-    /// Straight-line distances between every two sites (p-dispersion), from positions only.
+    /// Distances between every two sites (p-dispersion): straight-line from positions, or an OD table between
+    /// sites.
     pub fn site_distances(&self) -> anyhow::Result<Vec<Vec<f64>>> {
         match &self.geometry {
             Geometry::Points { sites, .. } => Ok(sites
                 .iter()
                 .map(|&a| sites.iter().map(|&b| distance(a, b)).collect())
                 .collect()),
+            Geometry::SiteOd { distances, .. } => Ok(distances.clone()),
             Geometry::Od { .. } => bail!(
-                "distances between sites come from their positions (--sites with x/y or lon/lat); an --od \
-                 table links demand points to sites"
+                "distances between sites come from their positions (--sites with x/y or lon/lat) or from an \
+                 --od table between sites without --demand; this --od table links demand points to sites"
             ),
         }
     }
@@ -516,6 +600,7 @@ impl Problem {
         match &self.geometry {
             Geometry::Points { demand, sites, .. } => Some(distance(demand[i], sites[j])),
             Geometry::Od { costs, .. } => costs.cost(i, j),
+            Geometry::SiteOd { .. } => None,
         }
     }
 
@@ -541,6 +626,7 @@ impl Problem {
                         .map(|(&j, &c)| (j as usize, c))
                 })
                 .collect(),
+            Geometry::SiteOd { .. } => Vec::new(),
         }
     }
 
@@ -555,6 +641,7 @@ impl Problem {
         let source = match (&self.site_file, &self.geometry) {
             (Some(f), _) => format!("the site ids of {}", f.display()),
             (None, Geometry::Od { file, .. }) => format!("the destinations of {}", file.display()),
+            (None, Geometry::SiteOd { file, .. }) => format!("the sites of {}", file.display()),
             (None, Geometry::Points { .. }) => "the site ids".into(),
         };
         let mut out: Vec<usize> = ids
@@ -594,6 +681,12 @@ impl Problem {
             Geometry::Od { costs, file, .. } => {
                 let pairs: usize = (0..costs.n_demand()).map(|i| costs.row(i).0.len()).sum();
                 format!("{} ({pairs} pairs)", file.display())
+            }
+            Geometry::SiteOd { pairs, file, .. } => {
+                format!(
+                    "{} ({pairs} pairs of sites; unlisted pairs never conflict)",
+                    file.display()
+                )
             }
         }
     }
