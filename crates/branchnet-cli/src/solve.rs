@@ -8,6 +8,7 @@
 mod decay;
 mod input;
 mod models;
+mod od;
 mod output;
 
 use std::path::PathBuf;
