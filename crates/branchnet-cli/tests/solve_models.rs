@@ -407,6 +407,10 @@ fn capacitated_p_median_on_pmedcap01_reaches_the_header_optimum() {
     assert!(plan.iter().all(|r| r["share"] == "1"));
     let total: f64 = plan.iter().map(|r| r["cost"].parse::<f64>().expect("cost")).sum();
     assert_eq!(total, best);
+    // Capacities send some points past their nearest median: the served mean is the optimum per point.
+    let served = j["mean_served_distance"].as_f64().expect("served");
+    assert!((served - best / n as f64).abs() < 1e-12, "{served}");
+    assert!(j["mean_distance"].as_f64().expect("nearest") <= served);
 }
 
 // ---------------------------------------------------------------------------------------------------------

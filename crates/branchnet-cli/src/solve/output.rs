@@ -53,6 +53,9 @@ pub struct Report {
     coverage: Option<CoverageFigures>,
     /// Weighted mean distance (cost) from each reachable point to its nearest chosen site.
     mean_distance: Option<f64>,
+    /// Weighted mean cost from each point to the sites serving it, by share (split assignments), which with
+    /// capacities need not be the nearest.
+    mean_served: Option<f64>,
     /// Points with no reachable chosen site (only with an OD table that does not list the pair).
     unreachable: usize,
     /// Split assignments (facility models), per point `(site, share)`.
@@ -138,6 +141,16 @@ impl Report {
             total_weight,
             coverage,
             mean_distance,
+            mean_served: outcome.shares.as_ref().filter(|_| plan).and_then(|shares| {
+                let (mut total, mut weight) = (0.0, 0.0);
+                for (i, s) in shares.iter().enumerate() {
+                    for &(j, f) in s {
+                        total += w[i] * f * problem.cost(i, j)?;
+                    }
+                    weight += w[i];
+                }
+                (weight > 0.0).then(|| total / weight)
+            }),
             shares: outcome.shares.filter(|_| plan),
             extra_name: outcome.per_point.as_ref().map(|(name, _)| *name),
             per_site: outcome.per_site,
@@ -203,6 +216,7 @@ impl Report {
             "chosen": self.chosen.iter().map(|&j| problem.site_ids[j].as_str()).collect::<Vec<_>>(),
             "coverage": coverage,
             "mean_distance": self.mean_distance,
+            "mean_served_distance": self.mean_served,
             "unreachable_points": self.unreachable,
             "seconds": self.total_s,
             "read_seconds": self.read_s,
@@ -309,6 +323,9 @@ impl Report {
                 .map(|(id, v)| format!("{id} {}", number(*v)))
                 .collect();
             println!("Demand {name} by site: {}", listed.join(", "));
+        }
+        if let Some(d) = self.mean_served {
+            println!("Mean distance to the serving sites: {d:.2} (weighted, by share)");
         }
         if let Some(d) = self.mean_distance {
             println!("Mean distance to the nearest chosen site: {d:.2} (weighted)");
