@@ -223,10 +223,47 @@ fn cflp_on_cap41_and_cap71_reaches_the_published_optima_and_the_file_adds_up() {
                 < 1e-6
         );
     }
+
+    // Single sourcing on cap41: a customer wants more than any warehouse holds, so no plan exists; the CLI
+    // exits 2 naming the first such customer.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let c = cap("cap41");
+    let largest = c.capacities.iter().copied().fold(0.0, f64::max);
+    let first = c
+        .demands
+        .iter()
+        .position(|&d| d > largest)
+        .expect("a customer beyond every capacity");
+    let [demand, sites, od] = cap_tables(dir.path(), &c);
+    let out = branchnet(&[
+        "solve",
+        "cflp",
+        "--demand",
+        &demand,
+        "--sites",
+        &sites,
+        "--od",
+        &od,
+        "--fixed-cost",
+        "fixed",
+        "--capacity",
+        "capacity",
+        "--demand-amount",
+        "demand",
+        "--sourcing",
+        "single",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let id = format!("`c{}`", first + 1);
+    assert!(
+        text.contains("Status: infeasible: ") && text.contains(&id),
+        "{text}"
+    );
 }
 
 #[test]
-fn uflp_on_cap41_without_capacities_matches_the_library() {
+fn uflp_on_cap41_without_capacities_matches_the_library_and_cap71s_optimum() {
     let dir = tempfile::tempdir().expect("temp dir");
     let c = cap("cap41");
     let [demand, sites, od] = cap_tables(dir.path(), &c);
@@ -273,6 +310,18 @@ fn uflp_on_cap41_without_capacities_matches_the_library() {
             .map(|row| open.iter().map(|&k| row[k]).fold(f64::INFINITY, f64::min))
             .sum::<f64>();
     assert!((plan_cost - objective).abs() <= 1e-6 * objective);
+
+    // cap71 is cap41 with capacities no warehouse can exhaust (each holds all the demand): its published
+    // optimum is this UFLP's.
+    let c71 = cap("cap71");
+    let total: f64 = c.demands.iter().sum();
+    assert!(c71.costs == c.costs && c71.fixed == c.fixed && c71.demands == c.demands);
+    assert!(c71.capacities.iter().all(|&q| q >= total));
+    let published = orlib::listed_optimum(&data("reference/orlib/bounds.txt"), "cap71").expect("listed");
+    assert!(
+        (objective - published).abs() <= 1e-3,
+        "{objective} vs {published}"
+    );
 }
 
 /// Seven weighted points and five sites on a line-ish layout, x/y in metres.
