@@ -397,6 +397,55 @@ fn uflp_on_a_small_case_matches_enumeration_of_every_plan() {
     assert!(best_plan.len() > 1 && best_plan.len() < 5, "{best_plan:?}");
 }
 
+#[test]
+fn mclp_with_a_linear_decay_on_positions_matches_enumeration() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let demand = write(dir.path(), "demand.csv", SMALL_DEMAND);
+    let sites = write(dir.path(), "sites.csv", SMALL_SITES);
+    let (d, s) = (xy(SMALL_DEMAND), xy(SMALL_SITES));
+    // Full coverage within 300 m, none from 1,500 m, linear between (Berman and Krass's gradual cover).
+    let f = |x: f64| ((1500.0 - x) / 1200.0).clamp(0.0, 1.0);
+    let value = |plan: &[usize]| {
+        d.iter()
+            .map(|p| p.2[0] * plan.iter().map(|&k| f(dist(p.1, s[k].1))).fold(0.0, f64::max))
+            .sum::<f64>()
+    };
+    let out = dir.path().join("plan.csv");
+    let out = out.to_str().expect("utf-8");
+    for p in [1, 2, 3] {
+        let best = subsets(5, p).iter().map(|plan| value(plan)).fold(0.0, f64::max);
+        let j = json(&[
+            "solve",
+            "mclp",
+            "-p",
+            &p.to_string(),
+            "--demand",
+            &demand,
+            "--sites",
+            &sites,
+            "--decay",
+            "linear",
+            "--radius",
+            "1500",
+            "--decay-param",
+            "full-radius=300",
+            "--out",
+            out,
+            "--json",
+        ]);
+        assert_eq!(j["status"], "optimal");
+        let got = j["objective"].as_f64().expect("objective");
+        assert!((got - best).abs() <= 1e-9 * best, "p = {p}: {got} vs {best}");
+        // Each point's coverage in the file is the decay at its distance to the nearest chosen site.
+        let file: f64 = rows(out)
+            .iter()
+            .zip(&d)
+            .map(|(r, p)| p.2[0] * r["coverage"].parse::<f64>().expect("coverage"))
+            .sum();
+        assert!((file - best).abs() <= 1e-9 * best, "p = {p}: file gives {file}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Capacitated p-median: Osman & Christofides' pmedcap01.
 
