@@ -136,9 +136,10 @@ pub struct Args {
     /// Attractiveness of each branch (max-capture): a column of --sites and of --competitors; default 1.
     #[arg(long, value_name = "COLUMN")]
     attractiveness: Option<String>,
-    /// How utility falls with cost (max-capture): power (Huff) or exponential (multinomial logit).
-    #[arg(long, value_enum, value_name = "FORM", default_value_t = UtilityKind::Power)]
-    utility_decay: UtilityKind,
+    /// How utility falls with cost (max-capture): power (Huff; the default) or exponential (multinomial
+    /// logit).
+    #[arg(long, value_enum, value_name = "FORM")]
+    utility_decay: Option<UtilityKind>,
     /// Distance-decay exponent (power) or rate per unit of cost (exponential) of the utility (max-capture).
     #[arg(long, value_name = "BETA")]
     beta: Option<f64>,
@@ -387,6 +388,7 @@ fn check_flags(args: &Args, needs: &Needs) -> anyhow::Result<()> {
         ("--attractiveness", args.attractiveness.is_some()),
         ("--beta", args.beta.is_some()),
         ("--min-cost", args.min_cost.is_some()),
+        ("--utility-decay", args.utility_decay.is_some()),
     ];
     if let Some((flag, _)) = given.iter().find(|(f, set)| *set && !needs.flags.contains(f)) {
         bail!("{flag} does not apply to {}", args.model.name());
@@ -415,7 +417,7 @@ fn params(args: &Args) -> anyhow::Result<Params> {
     };
     let utility = match args.model {
         Model::MaxCapture => Some(decay::utility_decay(
-            args.utility_decay,
+            args.utility_decay.unwrap_or(UtilityKind::Power),
             args.beta,
             args.min_cost,
         )?),

@@ -835,6 +835,40 @@ fn max_capture_on_a_small_case_matches_enumeration() {
     let got = j["objective"].as_f64().expect("objective");
     assert!((got - best).abs() <= 1e-9 * best, "OD: {got} vs {best}");
     assert_eq!(j["competitors"], 2);
+
+    // Multinomial logit: utility = attractiveness × exp(−0.002 × distance).
+    let u = |a: f64, dd: f64| a * (-0.002 * dd).exp();
+    let logit = |plan: &[usize]| {
+        d.iter()
+            .map(|p| {
+                let ours: f64 = plan.iter().map(|&k| u(s[k].2[1], dist(p.1, s[k].1))).sum();
+                let theirs: f64 = r.iter().map(|c| u(c.2[0], dist(p.1, c.1))).sum();
+                p.2[0] * ours / (ours + theirs)
+            })
+            .sum::<f64>()
+    };
+    let best = subsets(5, 3).iter().map(|p| logit(p)).fold(0.0, f64::max);
+    let j = json(&[
+        "solve",
+        "max-capture",
+        "-p",
+        "3",
+        "--demand",
+        &demand,
+        "--sites",
+        &sites,
+        "--competitors",
+        &rivals,
+        "--attractiveness",
+        "attr",
+        "--utility-decay",
+        "exponential",
+        "--beta",
+        "0.002",
+        "--json",
+    ]);
+    let got = j["objective"].as_f64().expect("objective");
+    assert!((got - best).abs() <= 1e-9 * best, "logit: {got} vs {best}");
 }
 
 // ---------------------------------------------------------------------------------------------------------
