@@ -25,7 +25,8 @@ struct Cli {
 enum Command {
     /// Read a scenario and every input it names, check them and print a summary.
     Validate(validate::Args),
-    /// Solve a location model (LSCP, MCLP, p-median) on demand points and candidate sites.
+    /// Solve a location model (covering, p-median, p-center, facility location, p-dispersion, max-capture) on
+    /// demand points and candidate sites.
     Solve(Box<solve::Args>),
     /// Score a scenario: demand potential, coverage, gaps, access, competition, queues, site scores.
     Score(score::Args),

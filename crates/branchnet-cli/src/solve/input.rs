@@ -9,6 +9,8 @@ use branchnet_io::{Expect, InputError, Location, Table};
 use branchnet_optimize::{Costs, Coverage};
 use branchnet_spatial::{MetricFrame, Neighbours, SiteIndex, neighbours};
 
+use super::od::{read_od, read_site_od};
+
 /// Column names tried for longitudes and latitudes, as in branchnet-io.
 const LON_NAMES: [&str; 4] = ["lon", "lng", "longitude", "long"];
 const LAT_NAMES: [&str; 2] = ["lat", "latitude"];
@@ -30,7 +32,8 @@ pub enum CoordinateKind {
 /// Where the inputs come from and how to read them.
 #[derive(Debug)]
 pub struct Sources<'a> {
-    pub demand: &'a Path,
+    /// `None` for models that place sites only (p-dispersion).
+    pub demand: Option<&'a Path>,
     pub demand_id: &'a str,
     pub weight: Option<&'a str>,
     pub sites: Option<&'a Path>,
@@ -39,6 +42,8 @@ pub struct Sources<'a> {
     /// Origin, destination and cost column names of the OD table.
     pub od_columns: [&'a str; 3],
     pub coordinates: CoordinateKind,
+    /// Competitors' branches (max-capture), with their id column.
+    pub competitors: Option<(&'a Path, &'a str)>,
 }
 
 /// How far apart demand points and sites are.
@@ -48,11 +53,25 @@ pub enum Geometry {
     Points {
         demand: Vec<[f64; 2]>,
         sites: Vec<[f64; 2]>,
+        /// Competitors' positions (empty without --competitors).
+        competitors: Vec<[f64; 2]>,
         /// Whether the positions were longitude/latitude projected here, and the frame's worst distance error.
         projected: Option<f64>,
     },
     /// The listed pairs of an origin/destination table and their costs (unlisted pairs are unreachable).
-    Od { costs: Costs, file: PathBuf },
+    Od {
+        costs: Costs,
+        /// Pairs whose destination is a competitor (no columns without --competitors).
+        competitor_costs: Costs,
+        file: PathBuf,
+    },
+    /// Models without demand (p-dispersion): an OD table between sites, as a full matrix (unlisted pairs
+    /// infinite, the diagonal 0).
+    SiteOd {
+        distances: Vec<Vec<f64>>,
+        pairs: usize,
+        file: PathBuf,
+    },
 }
 
 /// Everything a model is built from, with the ids to report results by.
@@ -63,30 +82,47 @@ pub struct Problem {
     pub weights: Vec<f64>,
     /// Where the weights came from, for the summary.
     pub weight_column: Option<String>,
-    pub demand_file: PathBuf,
+    /// `None` when the model places sites only.
+    pub demand_file: Option<PathBuf>,
     pub site_file: Option<PathBuf>,
     pub geometry: Geometry,
+    /// The tables themselves, for the columns a model reads (capacities, fixed costs, demand amounts).
+    demand_table: Option<Table>,
+    site_table: Option<Table>,
+    pub competitors: Option<Competitors>,
 }
 
-/// Reads demand, sites and (if given) the OD table.
+/// Competitors' branches (max-capture): ids and the table their attractiveness is read from.
+#[derive(Debug)]
+pub struct Competitors {
+    pub ids: Vec<String>,
+    pub file: PathBuf,
+    table: Table,
+}
+
+/// Reads demand, sites, competitors and (if given) the OD table.
 pub fn read(src: &Sources<'_>) -> anyhow::Result<Problem> {
-    let demand = Table::read(src.demand)?;
-    let demand_ids = unique_ids(
-        &demand,
-        src.demand_id,
-        "a demand point id (name the column with --demand-id)",
-    )?;
-    let weight_column = match src.weight {
-        Some(c) => Some(c.to_string()),
-        // A column called `weight` is what `branchnet-synth clustered` writes; take it without being told.
-        None => demand.has_column("weight").then(|| "weight".to_string()),
+    let demand = src.demand.map(Table::read).transpose()?;
+    let demand_ids = match &demand {
+        Some(t) => unique_ids(
+            t,
+            src.demand_id,
+            "a demand point id (name the column with --demand-id)",
+        )?,
+        None => Vec::new(),
     };
-    let weights = match &weight_column {
-        Some(c) => demand.numbers(
+    let weight_column = match (src.weight, &demand) {
+        (Some(c), _) => Some(c.to_string()),
+        // A column called `weight` is what `branchnet-synth clustered` writes; take it without being told.
+        (None, Some(t)) => t.has_column("weight").then(|| "weight".to_string()),
+        (None, None) => None,
+    };
+    let weights = match (&weight_column, &demand) {
+        (Some(c), Some(t)) => t.numbers(
             c,
             Expect::non_negative("a weight (people or customers per point)"),
         )?,
-        None => vec![1.0; demand.height()],
+        _ => vec![1.0; demand_ids.len()],
     };
     let sites = src.sites.map(Table::read).transpose()?;
     let site_ids = match &sites {
@@ -97,13 +133,58 @@ pub fn read(src: &Sources<'_>) -> anyhow::Result<Problem> {
         )?),
         None => None,
     };
+    let competitors = match src.competitors {
+        Some((path, id)) => {
+            let table = Table::read(path)?;
+            let ids = unique_ids(
+                &table,
+                id,
+                "a competitor branch id (name the column with --competitor-id)",
+            )?;
+            if let Some(clash) = site_ids.iter().flatten().find(|s| ids.contains(s)) {
+                bail!(
+                    "`{clash}` is the id of a candidate site and of a competitor ({}); ids must tell them apart",
+                    path.display()
+                );
+            }
+            Some(Competitors {
+                ids,
+                file: path.to_path_buf(),
+                table,
+            })
+        }
+        None => None,
+    };
+    let competitor_ids = competitors.as_ref().map(|c| c.ids.as_slice());
     let (site_ids, geometry) = match src.od {
+        Some(od) if src.demand.is_none() => {
+            let (site_ids, distances, pairs) = read_site_od(od, src.od_columns, site_ids)?;
+            (
+                site_ids,
+                Geometry::SiteOd {
+                    distances,
+                    pairs,
+                    file: od.to_path_buf(),
+                },
+            )
+        }
         Some(od) => {
-            let (site_ids, costs) = read_od(od, src.od_columns, &demand_ids, site_ids, src.demand)?;
+            let Some(demand_file) = src.demand else {
+                bail!("an --od table links demand points to sites; this model reads no --demand");
+            };
+            let (site_ids, costs, competitor_costs) = read_od(
+                od,
+                src.od_columns,
+                &demand_ids,
+                site_ids,
+                competitor_ids,
+                demand_file,
+            )?;
             (
                 site_ids,
                 Geometry::Od {
                     costs,
+                    competitor_costs,
                     file: od.to_path_buf(),
                 },
             )
@@ -112,7 +193,26 @@ pub fn read(src: &Sources<'_>) -> anyhow::Result<Problem> {
             let (Some(site_table), Some(site_ids)) = (&sites, site_ids) else {
                 bail!("name the candidate sites with --sites FILE (or give an --od table that lists them)");
             };
-            (site_ids, points(&demand, site_table, src.coordinates)?)
+            let mut tables: Vec<&Table> = demand.iter().collect();
+            tables.push(site_table);
+            tables.extend(competitors.as_ref().map(|c| &c.table));
+            let (mut positions, projected) = points(&tables, src.coordinates)?;
+            let competitors = if competitors.is_some() {
+                positions.pop().unwrap_or_default()
+            } else {
+                Vec::new()
+            };
+            let sites = positions.pop().unwrap_or_default();
+            let demand = positions.pop().unwrap_or_default();
+            (
+                site_ids,
+                Geometry::Points {
+                    demand,
+                    sites,
+                    competitors,
+                    projected,
+                },
+            )
         }
     };
     Ok(Problem {
@@ -120,9 +220,12 @@ pub fn read(src: &Sources<'_>) -> anyhow::Result<Problem> {
         site_ids,
         weights,
         weight_column,
-        demand_file: src.demand.to_path_buf(),
+        demand_file: src.demand.map(Path::to_path_buf),
         site_file: src.sites.map(Path::to_path_buf),
         geometry,
+        demand_table: demand,
+        site_table: sites,
+        competitors,
     })
 }
 
@@ -148,14 +251,21 @@ fn unique_ids(table: &Table, column: &str, expected: &str) -> anyhow::Result<Vec
     Ok(ids.into_iter().flatten().collect())
 }
 
-/// Positions of demand points and sites in metres, read and (for lon/lat) projected into one frame.
-fn points(demand: &Table, sites: &Table, kind: CoordinateKind) -> anyhow::Result<Geometry> {
+/// Longitudes and latitudes of a table's points.
+type LonLat = (Vec<f64>, Vec<f64>);
+
+/// Positions in metres per table, and the frame's worst distance error when lon/lat were projected.
+type Projected = (Vec<Vec<[f64; 2]>>, Option<f64>);
+
+/// Positions in metres of the points of each table (demand, sites, competitors), read and (for lon/lat)
+/// projected into one frame fitted to all of them.
+fn points(tables: &[&Table], kind: CoordinateKind) -> anyhow::Result<Projected> {
     let has_xy = |t: &Table| t.has_column("x") && t.has_column("y");
     let kind = match kind {
-        CoordinateKind::Auto if has_xy(demand) && has_xy(sites) => CoordinateKind::Metric,
+        CoordinateKind::Auto if tables.iter().all(|t| has_xy(t)) => CoordinateKind::Metric,
         CoordinateKind::Auto => {
             // Name the file and column that is missing, whichever convention it half-follows.
-            for t in [demand, sites] {
+            for t in tables {
                 let half_xy = t.has_column("x") != t.has_column("y");
                 if half_xy || (!has_xy(t) && find(t, &LON_NAMES).is_none() && find(t, &LAT_NAMES).is_none()) {
                     let missing = if t.has_column("x") { "y" } else { "x" };
@@ -168,19 +278,15 @@ fn points(demand: &Table, sites: &Table, kind: CoordinateKind) -> anyhow::Result
     };
     match kind {
         CoordinateKind::Metric => {
-            let read = |t: &Table| -> anyhow::Result<Vec<[f64; 2]>> {
+            let read = |t: &&Table| -> anyhow::Result<Vec<[f64; 2]>> {
                 let what = Expect::number("a coordinate in metres");
                 let (xs, ys) = (t.numbers("x", what)?, t.numbers("y", what)?);
                 Ok(xs.into_iter().zip(ys).map(|(x, y)| [x, y]).collect())
             };
-            Ok(Geometry::Points {
-                demand: read(demand)?,
-                sites: read(sites)?,
-                projected: None,
-            })
+            Ok((tables.iter().map(read).collect::<anyhow::Result<_>>()?, None))
         }
         _ => {
-            let read = |t: &Table| -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
+            let read = |t: &&Table| -> anyhow::Result<LonLat> {
                 let lon = find(t, &LON_NAMES).ok_or_else(|| missing_position(t, "lon"))?;
                 let lat = find(t, &LAT_NAMES).ok_or_else(|| missing_position(t, "lat"))?;
                 Ok((
@@ -188,34 +294,30 @@ fn points(demand: &Table, sites: &Table, kind: CoordinateKind) -> anyhow::Result
                     t.numbers(lat, Expect::range("a latitude in degrees", -90.0, 90.0))?,
                 ))
             };
-            let (d, s) = (read(demand)?, read(sites)?);
-            let (lo, hi) = bounds(&d, &s);
+            let lonlat: Vec<LonLat> = tables.iter().map(read).collect::<anyhow::Result<_>>()?;
+            let (lo, hi) = bounds(&lonlat);
             let frame = MetricFrame::fit(lo[0], hi[0], lo[1], hi[1]);
             let error = frame.max_scale_error(lo[0], hi[0], lo[1], hi[1]);
-            let project = |(lon, lat): &(Vec<f64>, Vec<f64>)| -> Vec<[f64; 2]> {
+            let project = |(lon, lat): &LonLat| -> Vec<[f64; 2]> {
                 let (xs, ys) = frame.project_all(lon, lat);
                 xs.into_iter().zip(ys).map(|(x, y)| [x, y]).collect()
             };
-            Ok(Geometry::Points {
-                demand: project(&d),
-                sites: project(&s),
-                projected: Some(error),
-            })
+            Ok((lonlat.iter().map(project).collect(), Some(error)))
         }
     }
 }
 
-/// Bounds of two lon/lat sets: `([lon_min, lat_min], [lon_max, lat_max])`.
-fn bounds(d: &(Vec<f64>, Vec<f64>), s: &(Vec<f64>, Vec<f64>)) -> ([f64; 2], [f64; 2]) {
-    let range = |v: &[f64], w: &[f64]| {
-        v.iter()
-            .chain(w)
+/// Bounds of lon/lat sets: `([lon_min, lat_min], [lon_max, lat_max])`.
+fn bounds(sets: &[LonLat]) -> ([f64; 2], [f64; 2]) {
+    let range = |pick: fn(&LonLat) -> &Vec<f64>| {
+        sets.iter()
+            .flat_map(pick)
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
                 (a.min(x), b.max(x))
             })
     };
-    let (lon_lo, lon_hi) = range(&d.0, &s.0);
-    let (lat_lo, lat_hi) = range(&d.1, &s.1);
+    let (lon_lo, lon_hi) = range(|s| &s.0);
+    let (lat_lo, lat_hi) = range(|s| &s.1);
     ([lon_lo, lat_lo], [lon_hi, lat_hi])
 }
 
@@ -231,75 +333,6 @@ fn missing_position(t: &Table, column: &str) -> InputError {
             .into(),
         available: t.column_names().join(", "),
     }
-}
-
-/// Reads an OD table into costs between demand points and sites. Sites are those of the site file when
-/// given (every destination must be one of them), else the destinations in order of first appearance.
-fn read_od(
-    path: &Path,
-    [origin, destination, cost]: [&str; 3],
-    demand_ids: &[String],
-    site_ids: Option<Vec<String>>,
-    demand_file: &Path,
-) -> anyhow::Result<(Vec<String>, Costs)> {
-    let od = Table::read(path)?;
-    let origins = od.texts(
-        origin,
-        "a demand point id (name the OD columns with --od-columns)",
-    )?;
-    let destinations = od.texts(destination, "a site id (name the OD columns with --od-columns)")?;
-    let costs = od.numbers(cost, Expect::non_negative("a cost (distance or travel time)"))?;
-    let demand_index: HashMap<&str, usize> = demand_ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id.as_str(), i))
-        .collect();
-    let fixed_sites = site_ids.is_some();
-    let mut site_ids = site_ids.unwrap_or_default();
-    let mut site_index: HashMap<String, usize> = site_ids
-        .iter()
-        .enumerate()
-        .map(|(j, id)| (id.clone(), j))
-        .collect();
-    let mut triples = Vec::with_capacity(od.height());
-    for (row, ((o, d), c)) in origins.iter().zip(&destinations).zip(&costs).enumerate() {
-        let at = |column: &str| Location::cell(path, row + 1, column);
-        let o = o.as_deref().ok_or_else(|| InputError::BadValue {
-            at: at(origin),
-            expected: "a demand point id".into(),
-            found: "an empty value".into(),
-        })?;
-        let i = *demand_index.get(o).ok_or_else(|| InputError::BadValue {
-            at: at(origin),
-            expected: format!("a demand point id of {}", demand_file.display()),
-            found: format!("the unknown id `{o}`"),
-        })?;
-        let d = d.as_deref().ok_or_else(|| InputError::BadValue {
-            at: at(destination),
-            expected: "a site id".into(),
-            found: "an empty value".into(),
-        })?;
-        let j = match site_index.get(d) {
-            Some(&j) => j,
-            None if fixed_sites => {
-                return Err(InputError::BadValue {
-                    at: at(destination),
-                    expected: "a site id of the --sites file".into(),
-                    found: format!("the unknown id `{d}`"),
-                }
-                .into());
-            }
-            None => {
-                site_ids.push(d.to_string());
-                site_index.insert(d.to_string(), site_ids.len() - 1);
-                site_ids.len() - 1
-            }
-        };
-        triples.push((i, j, *c));
-    }
-    let costs = Costs::from_triples(demand_ids.len(), site_ids.len(), triples)
-        .with_context(|| format!("{}: building the cost table", path.display()))?;
-    Ok((site_ids, costs))
 }
 
 /// Which pairs a cost model may use on coordinates, and how many it may have.
@@ -333,57 +366,15 @@ impl Problem {
                 )?
             }
             Geometry::Od { costs, .. } => Coverage::within(costs, radius),
+            Geometry::SiteOd { distances, .. } => {
+                Coverage::from_lists(distances.len(), std::iter::empty::<[usize; 0]>())?
+            }
         })
     }
 
     /// The pairs a cost model may use, with their costs; every demand point must keep at least one.
     pub fn costs(&self, limit: PairLimit) -> anyhow::Result<Costs> {
-        let costs = match &self.geometry {
-            Geometry::Points { demand, sites, .. } => {
-                let near: Option<Neighbours> = match (limit.nearest, limit.max_distance) {
-                    (Some(_), Some(_)) => bail!("give --nearest or --max-distance, not both"),
-                    (Some(k), None) => Some(neighbours::k_nearest(demand, sites, k)),
-                    (None, Some(d)) => Some(neighbours::within(demand, sites, d)),
-                    (None, None) => None,
-                };
-                match near {
-                    Some(near) => Costs::from_triples(demand.len(), sites.len(), near.triples())?,
-                    None => {
-                        let pairs = demand.len().saturating_mul(sites.len());
-                        if pairs > limit.max_pairs {
-                            bail!(
-                                "{} demand points × {} sites = {pairs} pairs, more than --max-pairs {}: keep only \
-                                 near pairs with --max-distance METRES or --nearest K (each point's K nearest \
-                                 sites), or raise --max-pairs",
-                                demand.len(),
-                                sites.len(),
-                                limit.max_pairs
-                            );
-                        }
-                        let triples = demand.iter().enumerate().flat_map(|(i, p)| {
-                            sites
-                                .iter()
-                                .enumerate()
-                                .map(move |(j, s)| (i, j, distance(*p, *s)))
-                        });
-                        Costs::from_triples(demand.len(), sites.len(), triples)?
-                    }
-                }
-            }
-            Geometry::Od { costs, .. } => match limit.max_distance {
-                Some(d) => {
-                    let triples = (0..costs.n_demand()).flat_map(|i| {
-                        let (s, c) = costs.row(i);
-                        s.iter()
-                            .zip(c)
-                            .filter(|(_, c)| **c <= d)
-                            .map(move |(&j, &c)| (i, j as usize, c))
-                    });
-                    Costs::from_triples(costs.n_demand(), costs.n_sites(), triples)?
-                }
-                None => costs.clone(),
-            },
-        };
+        let costs = self.pairs(limit)?;
         if let Some(i) = (0..costs.n_demand()).find(|&i| costs.row(i).0.is_empty()) {
             let why = match (&self.geometry, limit.max_distance) {
                 (Geometry::Od { file, .. }, None) => format!("{} lists no site for it", file.display()),
@@ -395,11 +386,75 @@ impl Problem {
         Ok(costs)
     }
 
+    /// The pairs of demand points and sites within the limit, with their costs (a point may keep none).
+    pub fn pairs(&self, limit: PairLimit) -> anyhow::Result<Costs> {
+        match &self.geometry {
+            Geometry::Points { demand, sites, .. } => point_pairs(demand, sites, limit),
+            Geometry::Od { costs, .. } => Ok(od_pairs(costs, limit.max_distance)?),
+            Geometry::SiteOd { distances, .. } => Ok(Costs::from_triples(0, distances.len(), [])?),
+        }
+    }
+
+    /// The pairs of demand points and competitors within the limit, with their costs.
+    pub fn competitor_pairs(&self, limit: PairLimit) -> anyhow::Result<Costs> {
+        match &self.geometry {
+            Geometry::Points {
+                demand, competitors, ..
+            } => point_pairs(demand, competitors, limit),
+            Geometry::Od { competitor_costs, .. } => Ok(od_pairs(competitor_costs, limit.max_distance)?),
+            Geometry::SiteOd { .. } => Ok(Costs::from_triples(0, 0, [])?),
+        }
+    }
+
+    /// Distances between every two sites (p-dispersion): straight-line from positions, or an OD table between
+    /// sites.
+    pub fn site_distances(&self) -> anyhow::Result<Vec<Vec<f64>>> {
+        match &self.geometry {
+            Geometry::Points { sites, .. } => Ok(sites
+                .iter()
+                .map(|&a| sites.iter().map(|&b| distance(a, b)).collect())
+                .collect()),
+            Geometry::SiteOd { distances, .. } => Ok(distances.clone()),
+            Geometry::Od { .. } => bail!(
+                "distances between sites come from their positions (--sites with x/y or lon/lat) or from an \
+                 --od table between sites without --demand; this --od table links demand points to sites"
+            ),
+        }
+    }
+
+    /// A numeric column of the demand file, one value per point.
+    pub fn demand_numbers(&self, column: &str, what: Expect) -> anyhow::Result<Vec<f64>> {
+        match &self.demand_table {
+            Some(t) => Ok(t.numbers(column, what)?),
+            None => bail!("column `{column}` is read from --demand, and this model reads none"),
+        }
+    }
+
+    /// A numeric column of the site file, one value per site; `flag` names the option for the message.
+    pub fn site_numbers(&self, column: &str, what: Expect, flag: &str) -> anyhow::Result<Vec<f64>> {
+        match &self.site_table {
+            Some(t) => Ok(t.numbers(column, what)?),
+            None => bail!(
+                "{flag} `{column}` is a column of the site file: give --sites FILE (with --od it may hold the \
+                 ids and the columns only)"
+            ),
+        }
+    }
+
+    /// A numeric column of the competitors' file, one value per competitor.
+    pub fn competitor_numbers(&self, column: &str, what: Expect) -> anyhow::Result<Vec<f64>> {
+        match &self.competitors {
+            Some(c) => Ok(c.table.numbers(column, what)?),
+            None => bail!("column `{column}` is read from --competitors, and none was given"),
+        }
+    }
+
     /// The cost of serving point `i` from site `j`, if that pair exists.
     pub fn cost(&self, i: usize, j: usize) -> Option<f64> {
         match &self.geometry {
             Geometry::Points { demand, sites, .. } => Some(distance(demand[i], sites[j])),
             Geometry::Od { costs, .. } => costs.cost(i, j),
+            Geometry::SiteOd { .. } => None,
         }
     }
 
@@ -425,6 +480,7 @@ impl Problem {
                         .map(|(&j, &c)| (j as usize, c))
                 })
                 .collect(),
+            Geometry::SiteOd { .. } => Vec::new(),
         }
     }
 
@@ -439,6 +495,7 @@ impl Problem {
         let source = match (&self.site_file, &self.geometry) {
             (Some(f), _) => format!("the site ids of {}", f.display()),
             (None, Geometry::Od { file, .. }) => format!("the destinations of {}", file.display()),
+            (None, Geometry::SiteOd { file, .. }) => format!("the sites of {}", file.display()),
             (None, Geometry::Points { .. }) => "the site ids".into(),
         };
         let mut out: Vec<usize> = ids
@@ -475,12 +532,64 @@ impl Problem {
             Geometry::Points {
                 projected: Some(_), ..
             } => "straight-line, lon/lat projected into a local metric frame (metres)".into(),
-            Geometry::Od { costs, file } => {
+            Geometry::Od { costs, file, .. } => {
                 let pairs: usize = (0..costs.n_demand()).map(|i| costs.row(i).0.len()).sum();
                 format!("{} ({pairs} pairs)", file.display())
             }
+            Geometry::SiteOd { pairs, file, .. } => {
+                format!(
+                    "{} ({pairs} pairs of sites; unlisted pairs never conflict)",
+                    file.display()
+                )
+            }
         }
     }
+}
+
+/// Pairs of points and targets on positions: all of them (up to `max_pairs`), those within a distance, or each
+/// point's k nearest.
+fn point_pairs(demand: &[[f64; 2]], sites: &[[f64; 2]], limit: PairLimit) -> anyhow::Result<Costs> {
+    let near: Option<Neighbours> = match (limit.nearest, limit.max_distance) {
+        (Some(_), Some(_)) => bail!("give --nearest or --max-distance, not both"),
+        (Some(k), None) => Some(neighbours::k_nearest(demand, sites, k)),
+        (None, Some(d)) => Some(neighbours::within(demand, sites, d)),
+        (None, None) => None,
+    };
+    if let Some(near) = near {
+        return Ok(Costs::from_triples(demand.len(), sites.len(), near.triples())?);
+    }
+    let pairs = demand.len().saturating_mul(sites.len());
+    if pairs > limit.max_pairs {
+        bail!(
+            "{} demand points × {} sites = {pairs} pairs, more than --max-pairs {}: keep only near pairs with \
+             --max-distance METRES or --nearest K (each point's K nearest sites), or raise --max-pairs",
+            demand.len(),
+            sites.len(),
+            limit.max_pairs
+        );
+    }
+    let triples = demand.iter().enumerate().flat_map(|(i, p)| {
+        sites
+            .iter()
+            .enumerate()
+            .map(move |(j, s)| (i, j, distance(*p, *s)))
+    });
+    Ok(Costs::from_triples(demand.len(), sites.len(), triples)?)
+}
+
+/// The pairs of an OD table within `max_distance` (all when `None`).
+fn od_pairs(costs: &Costs, max_distance: Option<f64>) -> Result<Costs, branchnet_optimize::OptimizeError> {
+    let Some(d) = max_distance else {
+        return Ok(costs.clone());
+    };
+    let triples = (0..costs.n_demand()).flat_map(|i| {
+        let (s, c) = costs.row(i);
+        s.iter()
+            .zip(c)
+            .filter(|(_, c)| **c <= d)
+            .map(move |(&j, &c)| (i, j as usize, c))
+    });
+    Costs::from_triples(costs.n_demand(), costs.n_sites(), triples)
 }
 
 /// Euclidean distance, computed as the neighbour kernel computes it.

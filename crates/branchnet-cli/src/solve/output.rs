@@ -8,12 +8,12 @@ use std::time::Instant;
 
 use anyhow::Context;
 use branchnet_io::{FileFormat, file_format};
-use branchnet_optimize::{Solution, Status};
+use branchnet_optimize::Status;
 use polars::prelude::{Column, DataFrame, ParquetWriter};
 use serde_json::{Value, json};
 
 use super::input::Problem;
-use super::{Model, Needs, Params};
+use super::{Figure, Model, Needs, Outcome, Params};
 
 /// Most chosen-site ids listed in the text summary (the JSON summary lists all).
 const LISTED_IDS: usize = 40;
@@ -26,6 +26,8 @@ pub struct Row {
     cost: Option<f64>,
     /// Whether a chosen site is within the radius (when there is one).
     covered: Option<bool>,
+    /// The model's own figure for the point (decay-weighted coverage, captured demand), if it has one.
+    extra: Option<f64>,
 }
 
 /// Coverage figures, when a radius is given.
@@ -51,8 +53,18 @@ pub struct Report {
     coverage: Option<CoverageFigures>,
     /// Weighted mean distance (cost) from each reachable point to its nearest chosen site.
     mean_distance: Option<f64>,
+    /// Weighted mean cost from each point to the sites serving it, by share (split assignments), which with
+    /// capacities need not be the nearest.
+    mean_served: Option<f64>,
     /// Points with no reachable chosen site (only with an OD table that does not list the pair).
     unreachable: usize,
+    /// Split assignments (facility models), per point `(site, share)`.
+    shares: Option<Vec<Vec<(usize, f64)>>>,
+    /// The name of the per-point figure in `rows`.
+    extra_name: Option<&'static str>,
+    /// A figure per site (all sites), listed for the chosen ones.
+    per_site: Option<(&'static str, Vec<f64>)>,
+    figures: Vec<Figure>,
     read_s: f64,
     total_s: f64,
 }
@@ -64,10 +76,11 @@ impl Report {
         needs: &Needs,
         problem: &Problem,
         params: &Params,
-        solution: &Solution,
+        outcome: Outcome,
         start: Instant,
         read_s: f64,
     ) -> anyhow::Result<Self> {
+        let solution = &outcome.solution;
         let n = problem.n_demand();
         let plan = !matches!(solution.status, Status::Infeasible { .. });
         let nearest = if plan {
@@ -85,7 +98,13 @@ impl Report {
                     (nearest[i].map(|n| n.0), nearest[i].map(|n| n.1))
                 };
                 let covered = radius.map(|r| nearest[i].is_some_and(|(_, d)| d <= r));
-                Row { site, cost, covered }
+                let extra = outcome.per_point.as_ref().and_then(|(_, v)| v.get(i).copied());
+                Row {
+                    site,
+                    cost,
+                    covered,
+                    extra,
+                }
             })
             .collect();
         let w = &problem.weights;
@@ -122,8 +141,39 @@ impl Report {
             total_weight,
             coverage,
             mean_distance,
+            mean_served: outcome.shares.as_ref().filter(|_| plan).and_then(|shares| {
+                let (mut total, mut weight) = (0.0, 0.0);
+                for (i, s) in shares.iter().enumerate() {
+                    for &(j, f) in s {
+                        total += w[i] * f * problem.cost(i, j)?;
+                    }
+                    weight += w[i];
+                }
+                (weight > 0.0).then(|| total / weight)
+            }),
+            shares: outcome.shares.filter(|_| plan),
+            extra_name: outcome.per_point.as_ref().map(|(name, _)| *name),
+            per_site: outcome.per_site,
+            figures: outcome.figures,
             read_s,
             total_s: start.elapsed().as_secs_f64(),
+        })
+    }
+
+    /// Whether the model is infeasible (exit status 2).
+    pub fn infeasible(&self) -> bool {
+        matches!(self.status, Status::Infeasible { .. })
+    }
+
+    /// The per-site figure of each chosen site, by id.
+    fn chosen_values<'a>(&self, problem: &'a Problem) -> Option<(&'static str, Vec<(&'a str, f64)>)> {
+        self.per_site.as_ref().map(|(name, v)| {
+            let values = self
+                .chosen
+                .iter()
+                .map(|&j| (problem.site_ids[j].as_str(), v[j]))
+                .collect();
+            (*name, values)
         })
     }
 
@@ -150,7 +200,7 @@ impl Report {
                 "uncovered_points": c.uncovered_points,
             })
         });
-        json!({
+        let mut j = json!({
             "model": self.model.name(),
             "status": self.status_word(),
             "reason": reason,
@@ -162,13 +212,26 @@ impl Report {
             "demand_points": problem.n_demand(),
             "total_weight": self.total_weight,
             "sites": problem.n_sites(),
+            "competitors": problem.competitors.as_ref().map(|c| c.ids.len()),
             "chosen": self.chosen.iter().map(|&j| problem.site_ids[j].as_str()).collect::<Vec<_>>(),
             "coverage": coverage,
             "mean_distance": self.mean_distance,
+            "mean_served_distance": self.mean_served,
             "unreachable_points": self.unreachable,
             "seconds": self.total_s,
             "read_seconds": self.read_s,
-        })
+        });
+        for f in &self.figures {
+            j[f.key] = json!(f.value);
+        }
+        if let Some((name, values)) = self.chosen_values(problem) {
+            let by_site: serde_json::Map<String, Value> = values
+                .into_iter()
+                .map(|(id, v)| (id.to_string(), json!(v)))
+                .collect();
+            j[format!("{name}_by_site")] = Value::Object(by_site);
+        }
+        j
     }
 
     /// The summary as text.
@@ -185,14 +248,20 @@ impl Report {
             Some(c) => format!("total weight {} (column `{c}`)", number(self.total_weight)),
             None => "weight 1 each".into(),
         };
-        println!(
-            "Demand: {} points from {}, {weight}",
-            problem.n_demand(),
-            problem.demand_file.display()
-        );
+        match &problem.demand_file {
+            Some(f) => println!(
+                "Demand: {} points from {}, {weight}",
+                problem.n_demand(),
+                f.display()
+            ),
+            None => println!("Demand: none (the model places sites only)"),
+        }
         match &problem.site_file {
             Some(f) => println!("Sites: {} from {}", problem.n_sites(), f.display()),
             None => println!("Sites: {} (the destinations of the OD table)", problem.n_sites()),
+        }
+        if let Some(c) = &problem.competitors {
+            println!("Competitors: {} from {}", c.ids.len(), c.file.display());
         }
         println!("Distances: {}", problem.distance_source());
         if let Some(e) = problem.frame_warning() {
@@ -239,6 +308,24 @@ impl Report {
                 c.covered_points,
                 c.uncovered_points
             );
+        }
+        for f in &self.figures {
+            if f.share {
+                println!("{}: {:.2}%", f.label, f.value * 100.0);
+            } else {
+                println!("{}: {}", f.label, number(f.value));
+            }
+        }
+        if let Some((name, values)) = self.chosen_values(problem) {
+            let listed: Vec<String> = values
+                .iter()
+                .take(LISTED_IDS)
+                .map(|(id, v)| format!("{id} {}", number(*v)))
+                .collect();
+            println!("Demand {name} by site: {}", listed.join(", "));
+        }
+        if let Some(d) = self.mean_served {
+            println!("Mean distance to the serving sites: {d:.2} (weighted, by share)");
         }
         if let Some(d) = self.mean_distance {
             println!("Mean distance to the nearest chosen site: {d:.2} (weighted)");
@@ -296,55 +383,145 @@ fn number(v: f64) -> String {
     }
 }
 
-/// Writes one row per demand point: `demand_id, site_id, cost` and `covered` when a radius was given; empty
-/// (null) where a point has no site.
+/// One column of the assignment table.
+enum Values {
+    Text(Vec<Option<String>>),
+    Number(Vec<Option<f64>>),
+    Flag(Vec<Option<bool>>),
+}
+
+/// Writes the plan: one row per demand point (`demand_id, site_id, cost`, `covered` when a radius was given,
+/// the model's own per-point figure), one row per (demand, site, share) for split assignments, or one row per
+/// chosen site for models without demand; empty (null) where a point has no site.
 pub fn write_assignments(path: &Path, report: &Report, problem: &Problem) -> anyhow::Result<()> {
     let format = file_format(path, &[FileFormat::Csv, FileFormat::Parquet])?;
-    let site = |r: &Row| r.site.map(|j| problem.site_ids[j].as_str());
-    let with_covered = report.coverage.is_some();
-    match format {
-        FileFormat::Parquet => {
-            let mut columns = vec![
-                Column::new("demand_id".into(), problem.demand_ids.clone()),
-                Column::new("site_id".into(), report.rows.iter().map(site).collect::<Vec<_>>()),
-                Column::new(
-                    "cost".into(),
-                    report.rows.iter().map(|r| r.cost).collect::<Vec<_>>(),
+    let id = |j: usize| problem.site_ids[j].clone();
+    let site = |r: &Row| r.site.map(id);
+    let mut columns: Vec<(&str, Values)> = Vec::new();
+    if problem.demand_file.is_none() {
+        // Sites only (p-dispersion): each chosen site, its nearest chosen neighbour and their distance.
+        let d = problem.site_distances()?;
+        let nearest: Vec<Option<(usize, f64)>> = report
+            .chosen
+            .iter()
+            .map(|&a| {
+                report
+                    .chosen
+                    .iter()
+                    .filter(|&&b| b != a)
+                    .map(|&b| (b, d[a][b].min(d[b][a])))
+                    .min_by(|x, y| x.1.total_cmp(&y.1).then(x.0.cmp(&y.0)))
+            })
+            .collect();
+        columns.push((
+            "site_id",
+            Values::Text(report.chosen.iter().map(|&j| Some(id(j))).collect()),
+        ));
+        columns.push((
+            "nearest_site_id",
+            Values::Text(nearest.iter().map(|n| n.map(|(j, _)| id(j))).collect()),
+        ));
+        columns.push((
+            "distance",
+            Values::Number(nearest.iter().map(|n| n.map(|(_, d)| d)).collect()),
+        ));
+    } else if let Some(shares) = &report.shares {
+        let pairs: Vec<(usize, usize, f64)> = shares
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| s.iter().map(move |&(j, f)| (i, j, f)))
+            .collect();
+        let covered = report.coverage.as_ref().map(|c| c.radius);
+        columns.push((
+            "demand_id",
+            Values::Text(
+                pairs
+                    .iter()
+                    .map(|p| Some(problem.demand_ids[p.0].clone()))
+                    .collect(),
+            ),
+        ));
+        columns.push((
+            "site_id",
+            Values::Text(pairs.iter().map(|p| Some(id(p.1))).collect()),
+        ));
+        columns.push(("share", Values::Number(pairs.iter().map(|p| Some(p.2)).collect())));
+        columns.push((
+            "cost",
+            Values::Number(pairs.iter().map(|p| problem.cost(p.0, p.1)).collect()),
+        ));
+        if let Some(r) = covered {
+            columns.push((
+                "covered",
+                Values::Flag(
+                    pairs
+                        .iter()
+                        .map(|p| Some(problem.cost(p.0, p.1).is_some_and(|c| c <= r)))
+                        .collect(),
                 ),
-            ];
-            if with_covered {
-                columns.push(Column::new(
-                    "covered".into(),
-                    report.rows.iter().map(|r| r.covered).collect::<Vec<_>>(),
-                ));
-            }
-            let mut df = DataFrame::new_infer_height(columns)?;
-            let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-            ParquetWriter::new(file)
-                .finish(&mut df)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            ));
         }
-        _ => {
-            let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-            let mut w = BufWriter::new(file);
-            let header = if with_covered {
-                "demand_id,site_id,cost,covered"
-            } else {
-                "demand_id,site_id,cost"
-            };
-            writeln!(w, "{header}")?;
-            for (id, r) in problem.demand_ids.iter().zip(&report.rows) {
-                let cost = r.cost.map_or(String::new(), |c| c.to_string());
-                write!(w, "{},{},{cost}", csv_field(id), csv_field(site(r).unwrap_or("")))?;
-                if let Some(c) = r.covered {
-                    write!(w, ",{c}")?;
-                }
-                writeln!(w)?;
-            }
-            w.flush()
-                .with_context(|| format!("cannot write {}", path.display()))?;
+    } else {
+        let rows = &report.rows;
+        columns.push((
+            "demand_id",
+            Values::Text(problem.demand_ids.iter().cloned().map(Some).collect()),
+        ));
+        columns.push(("site_id", Values::Text(rows.iter().map(site).collect())));
+        columns.push(("cost", Values::Number(rows.iter().map(|r| r.cost).collect())));
+        if report.coverage.is_some() {
+            columns.push(("covered", Values::Flag(rows.iter().map(|r| r.covered).collect())));
+        }
+        if let Some(name) = report.extra_name {
+            columns.push((name, Values::Number(rows.iter().map(|r| r.extra).collect())));
         }
     }
+    match format {
+        FileFormat::Parquet => write_parquet(path, columns),
+        _ => write_csv(path, &columns),
+    }
+}
+
+fn write_parquet(path: &Path, columns: Vec<(&str, Values)>) -> anyhow::Result<()> {
+    let columns: Vec<Column> = columns
+        .into_iter()
+        .map(|(name, values)| match values {
+            Values::Text(v) => Column::new(name.into(), v),
+            Values::Number(v) => Column::new(name.into(), v),
+            Values::Flag(v) => Column::new(name.into(), v),
+        })
+        .collect();
+    let mut df = DataFrame::new_infer_height(columns)?;
+    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    ParquetWriter::new(file)
+        .finish(&mut df)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+fn write_csv(path: &Path, columns: &[(&str, Values)]) -> anyhow::Result<()> {
+    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut w = BufWriter::new(file);
+    let names: Vec<&str> = columns.iter().map(|c| c.0).collect();
+    writeln!(w, "{}", names.join(","))?;
+    let height = columns.first().map_or(0, |(_, v)| match v {
+        Values::Text(v) => v.len(),
+        Values::Number(v) => v.len(),
+        Values::Flag(v) => v.len(),
+    });
+    for row in 0..height {
+        let fields: Vec<String> = columns
+            .iter()
+            .map(|(_, v)| match v {
+                Values::Text(v) => v[row].as_deref().map_or(String::new(), csv_field),
+                Values::Number(v) => v[row].map_or(String::new(), |x| x.to_string()),
+                Values::Flag(v) => v[row].map_or(String::new(), |x| x.to_string()),
+            })
+            .collect();
+        writeln!(w, "{}", fields.join(","))?;
+    }
+    w.flush()
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
 
