@@ -31,12 +31,15 @@ use crate::{OptimizeError, SolveOptions};
 /// master MIPs over the Benders cuts do.
 const ASSIGNMENT_PAIRS: usize = 2_000_000;
 
+/// Beyond this many pairs the Lagrangian tree follows the Lagrangian bound without the LP phase between.
+const LP_TREE_PAIRS: usize = 500_000;
+
 /// Beyond this many pairs the LP phases cost more than they prove within a minute; the Lagrangian bound
 /// is the answer there.
 pub(crate) const LP_PAIRS: usize = 4_000_000;
 
 /// The share of the remaining time the core search of a large instance may take.
-const CORE_SHARE: f64 = 0.6;
+const CORE_SHARE: f64 = 0.95;
 
 /// `θ_client + Σ coefs·y ≥ rhs`.
 struct Cut {
@@ -163,6 +166,12 @@ pub(crate) fn solve(
         problem = &restricted_problem;
     }
     let lists = problem.lists;
+    if let Some(lambda) = multipliers.take_if(|_| lists.n_pairs() > LP_TREE_PAIRS) {
+        // An LP round over this many pairs costs more than the tree it would shorten.
+        return Ok(tree(
+            problem, lambda, best, best_cost, bound, tolerance, options, started,
+        ));
+    }
     let mut cuts: Vec<Cut> = Vec::new();
     if best_cost.is_finite() {
         cuts.extend(violated_cuts(problem, &as_values(&best), None));
@@ -193,7 +202,6 @@ pub(crate) fn solve(
     let mut site_bounds = fix_by_reduced_cost(problem, &relaxation, best_cost);
     if let Some(lambda) = multipliers {
         // The LP bound leaves a gap: close it in a Lagrangian tree over the sites still free.
-        let deadline = options.time_limit_s.map(|t| started + Duration::from_secs_f64(t));
         let tree_problem = Problem {
             lists: problem.lists,
             weights: problem.weights,
@@ -201,12 +209,16 @@ pub(crate) fn solve(
             site_bounds,
             integral: problem.integral,
         };
-        let tree = branch::search(&tree_problem, lambda, best, best_cost, tolerance, deadline);
-        return Ok(Exact::Plan {
-            open: tree.best,
-            bound: bound.max(problem.round_bound(tree.bound)).min(tree.best_cost),
-            proven: tree.proven,
-        });
+        return Ok(tree(
+            &tree_problem,
+            lambda,
+            best,
+            best_cost,
+            bound,
+            tolerance,
+            options,
+            started,
+        ));
     }
     if let Some((model, y)) = relaxation.lp.take() {
         let probe_until =
@@ -311,6 +323,27 @@ pub(crate) fn solve(
             });
         }
         cuts.extend(new_cuts);
+    }
+}
+
+/// The Lagrangian tree from `lambda` until the options' deadline, as the exact phase's result.
+#[allow(clippy::too_many_arguments)]
+fn tree(
+    problem: &Problem<'_>,
+    lambda: Vec<f64>,
+    best: Open,
+    best_cost: f64,
+    bound: f64,
+    tolerance: f64,
+    options: &SolveOptions,
+    started: Instant,
+) -> Exact {
+    let deadline = options.time_limit_s.map(|t| started + Duration::from_secs_f64(t));
+    let tree = branch::search(problem, lambda, best, best_cost, tolerance, deadline);
+    Exact::Plan {
+        open: tree.best,
+        bound: bound.max(problem.round_bound(tree.bound)).min(tree.best_cost),
+        proven: tree.proven,
     }
 }
 
