@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use tracing::debug;
 
 use super::assignment;
-use super::heuristic::{Open, greedy, interchange};
+use super::heuristic::{Open, interchange};
 use super::lagrangian::{lagrangian_bound, reduced_cost_fixing};
 use super::lists::ServiceLists;
 use super::{branch, core};
@@ -37,6 +37,9 @@ const LP_TREE_PAIRS: usize = 500_000;
 /// Beyond this many pairs the LP phases cost more than they prove within a minute; the Lagrangian bound
 /// is the answer there.
 pub(crate) const LP_PAIRS: usize = 4_000_000;
+
+/// The share of the remaining time the Lagrangian ascent may take (it usually stalls well before).
+const ASCENT_SHARE: f64 = 0.5;
 
 /// The share of the remaining time the core search of a large instance may take.
 const CORE_SHARE: f64 = 0.95;
@@ -74,6 +77,7 @@ pub(crate) fn solve(
     options: &SolveOptions,
 ) -> Result<Exact, OptimizeError> {
     let started = Instant::now();
+    let deadline = options.time_limit_s.map(|t| started + Duration::from_secs_f64(t));
     let remaining = || {
         options
             .time_limit_s
@@ -92,26 +96,28 @@ pub(crate) fn solve(
     let mut problem = problem;
     let mut multipliers = None;
     if best_cost.is_finite() {
-        let deadline = options.time_limit_s.map(|t| started + Duration::from_secs_f64(t));
         let incumbent_costs: Vec<f64> = (0..lists.n_clients())
             .map(|i| lists.nearest_open(i, &best).map_or(0.0, |(_, c)| c))
             .collect();
-        let lagrangian = lagrangian_bound(problem, &incumbent_costs, best_cost, tolerance, deadline);
+        // The ascent leaves time for the restarts and the phases after it.
+        let ascent_deadline = remaining().map(|t| Instant::now() + Duration::from_secs_f64(t * ASCENT_SHARE));
+        let lagrangian = lagrangian_bound(problem, &incumbent_costs, best_cost, tolerance, ascent_deadline);
+        let time_left = || remaining().is_none_or(|t| t > 0.0);
         let mut elite = vec![best.clone()];
         for (plan, _) in lagrangian.plans {
-            elite.push(polish(problem, plan, &mut best, &mut best_cost, "Lagrangian"));
-        }
-        if let Some(plan) = problem.greedy_on_support(&lagrangian.primal_sites, &best) {
-            elite.push(polish(
-                problem,
-                plan,
-                &mut best,
-                &mut best_cost,
-                "greedy on the LP support",
-            ));
+            if time_left() {
+                elite.push(polish(
+                    problem,
+                    plan,
+                    &mut best,
+                    &mut best_cost,
+                    "Lagrangian",
+                    deadline,
+                ));
+            }
         }
         bound = problem.round_bound(lagrangian.bound).min(best_cost);
-        if !settled(bound, best_cost) && lists.n_pairs() > LP_PAIRS {
+        if !settled(bound, best_cost) && lists.n_pairs() > LP_PAIRS && time_left() {
             // The exact phases cannot take every pair: solve the core of the good plans instead.
             elite.insert(0, best.clone());
             let mut limits = options.clone();
@@ -124,6 +130,13 @@ pub(crate) fn solve(
                     best = plan;
                 }
             }
+        }
+        if !time_left() {
+            return Ok(Exact::Plan {
+                open: best,
+                bound,
+                proven: settled(bound, best_cost),
+            });
         }
         multipliers = Some(lagrangian.multipliers.clone());
         let fixed = reduced_cost_fixing(
@@ -180,7 +193,7 @@ pub(crate) fn solve(
         return Ok(Exact::Infeasible);
     };
     if let Some(plan) = problem.round_up(&relaxation.sites) {
-        polish(problem, plan, &mut best, &mut best_cost, "LP");
+        polish(problem, plan, &mut best, &mut best_cost, "LP", deadline);
     }
     bound = bound.max(problem.round_bound(relaxation.bound)).min(best_cost);
     debug!(
@@ -348,10 +361,24 @@ fn tree(
 }
 
 /// Runs the interchange from `plan` and keeps the result if it beats the incumbent; returns the result.
-fn polish(problem: &Problem<'_>, mut plan: Open, best: &mut Open, best_cost: &mut f64, from: &str) -> Open {
+fn polish(
+    problem: &Problem<'_>,
+    mut plan: Open,
+    best: &mut Open,
+    best_cost: &mut f64,
+    from: &str,
+    until: Option<Instant>,
+) -> Open {
     let required = problem.required();
     let allowed: Vec<bool> = problem.site_bounds.iter().map(|(_, hi)| *hi > 0.0).collect();
-    interchange(problem.lists, problem.weights, &mut plan, &required, &allowed);
+    interchange(
+        problem.lists,
+        problem.weights,
+        &mut plan,
+        &required,
+        &allowed,
+        until,
+    );
     let cost = problem.lists.total_cost(problem.weights, &plan);
     debug!(from, cost, incumbent = *best_cost, "p-median restart polished");
     if cost < *best_cost {
@@ -387,15 +414,6 @@ impl Problem<'_> {
         let mut open = vec![false; values.len()];
         order[..self.p].iter().for_each(|&j| open[j] = true);
         Some(open)
-    }
-
-    /// The greedy plan over the sites an approximate LP solution uses (and the incumbent's): the LP splits
-    /// its mass among near-equivalent sites, which picking its largest values would miss.
-    fn greedy_on_support(&self, values: &[f64], incumbent: &Open) -> Option<Open> {
-        let allowed: Vec<bool> = (0..values.len())
-            .map(|j| self.site_bounds[j].1 > 0.0 && (values[j] > core::SUPPORT || incumbent[j]))
-            .collect();
-        greedy(self.lists, self.weights, self.p, &self.required(), &allowed)
     }
 
     /// A lower bound made as strong as the data allows: rounded up when every cost and weight is integral.

@@ -84,7 +84,14 @@ pub(crate) fn search(
         if ascent.plan_cost < best_cost {
             // A better relaxed plan: the local search from it often finds more.
             let mut plan = ascent.chosen.clone();
-            interchange(problem.lists, problem.weights, &mut plan, &required, &allowed);
+            interchange(
+                problem.lists,
+                problem.weights,
+                &mut plan,
+                &required,
+                &allowed,
+                deadline,
+            );
             let polished = problem.lists.total_cost(problem.weights, &plan);
             (best_cost, best) = if polished < ascent.plan_cost {
                 (polished, plan)

@@ -1,6 +1,8 @@
 //! Heuristic p-median plans: greedy addition, then fast interchange (Whitaker 1983; Resende & Werneck 2003)
 //! until no single swap improves. They give the exact method its first incumbent and upper bound.
 
+use std::time::Instant;
+
 use super::lists::ServiceLists;
 
 /// A plan's open sites as a membership mask (`open[j]`).
@@ -78,7 +80,7 @@ struct Nearest {
 }
 
 /// Improves `open` by the best single swap (open one site, close another) until none lowers the weighted
-/// cost. Sites in `fixed` never close; sites not `allowed` never open.
+/// cost or `until` passes. Sites in `fixed` never close; sites not `allowed` never open.
 ///
 /// Per round, for every candidate `f` to open and open site `r` to close, the saving is
 /// `gain(f) − loss(r) + extra(r, f)` (Resende & Werneck's decomposition), computed in one pass over the
@@ -89,6 +91,7 @@ pub(crate) fn interchange(
     open: &mut Open,
     fixed: &[usize],
     allowed: &[bool],
+    until: Option<Instant>,
 ) {
     let m = lists.n_sites();
     // A client left unserved costs more than any plan that serves it.
@@ -102,6 +105,10 @@ pub(crate) fn interchange(
     let mut closable_rank = vec![usize::MAX; m];
     let mut rounds = 0;
     loop {
+        if until.is_some_and(|t| Instant::now() >= t) {
+            tracing::debug!(rounds, "p-median interchange stopped by the time limit");
+            return;
+        }
         let closable: Vec<usize> = (0..m).filter(|&j| open[j] && !fixed.contains(&j)).collect();
         if closable.is_empty() {
             return;

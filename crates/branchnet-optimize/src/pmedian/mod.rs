@@ -8,6 +8,8 @@ mod heuristic;
 mod lagrangian;
 mod lists;
 
+use std::time::{Duration, Instant};
+
 use tracing::debug;
 
 use self::benders::{Exact, Problem};
@@ -32,6 +34,7 @@ pub fn solve_p_median(
     p: usize,
     options: &SolveOptions,
 ) -> Result<Solution, OptimizeError> {
+    let started = Instant::now();
     let n = costs.n_demand();
     let m = costs.n_sites();
     check_weights(weights, n)?;
@@ -53,7 +56,8 @@ pub fn solve_p_median(
             n,
         ));
     };
-    heuristic::interchange(&lists, weights, &mut open, &options.required, &allowed);
+    let until = options.time_limit_s.map(|t| started + Duration::from_secs_f64(t));
+    heuristic::interchange(&lists, weights, &mut open, &options.required, &allowed, until);
     debug!(cost = lists.total_cost(weights, &open), "p-median heuristic plan");
     let integral = weights.iter().all(|w| w.fract() == 0.0)
         && (0..n).all(|i| lists.row(i).1.iter().all(|c| c.fract() == 0.0));
@@ -64,7 +68,12 @@ pub fn solve_p_median(
         site_bounds: (0..m).map(|j| site_bounds(j, options)).collect(),
         integral,
     };
-    match benders::solve(&problem, open, options)? {
+    // The exact phases get what the heuristic left of the time limit.
+    let mut limits = options.clone();
+    limits.time_limit_s = options
+        .time_limit_s
+        .map(|t| (t - started.elapsed().as_secs_f64()).max(0.0));
+    match benders::solve(&problem, open, &limits)? {
         Exact::Infeasible => Ok(Solution::infeasible(
             format!("no {p} sites can serve every demand point from its listed sites"),
             n,
