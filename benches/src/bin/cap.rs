@@ -67,8 +67,13 @@ fn main() -> anyhow::Result<()> {
         Set::Pmedcap { from, to } => {
             for k in from..=to {
                 let name = format!("pmedcap{k:02}");
-                let (best, p, capacity, costs, demands) =
-                    read_pmedcap(&dir.join(format!("pmedcap/{name}.txt")))?;
+                let Pmedcap {
+                    best,
+                    p,
+                    capacity,
+                    costs,
+                    demands,
+                } = read_pmedcap(&dir.join(format!("pmedcap/{name}.txt")))?;
                 let n = demands.len();
                 let started = Instant::now();
                 let s = solve_capacitated_p_median(
@@ -92,8 +97,12 @@ fn main() -> anyhow::Result<()> {
                     Some((file, q)) => (file.to_string(), Some(q.parse::<f64>().context("capacity")?)),
                     None => (name.clone(), None),
                 };
-                let (costs, fixed, capacities, demands) =
-                    read_cap(&dir.join(format!("cap/{file}.txt")), capacity)?;
+                let Cflp {
+                    costs,
+                    fixed,
+                    capacities,
+                    demands,
+                } = read_cap(&dir.join(format!("cap/{file}.txt")), capacity)?;
                 let best = listed_optimum(&dir.join("bounds.txt"), &name)?;
                 let started = Instant::now();
                 let s = solve_cflp(&costs, &fixed, &capacities, &demands, Sourcing::Split, &options)
@@ -143,9 +152,26 @@ fn report(
     Ok(())
 }
 
+/// A capacitated p-median instance: header value, medians, one capacity for all, distances, demands.
+struct Pmedcap {
+    best: f64,
+    p: usize,
+    capacity: f64,
+    costs: Costs,
+    demands: Vec<f64>,
+}
+
+/// A CFLP instance: costs of serving each customer whole, fixed costs and capacities per site, demands.
+struct Cflp {
+    costs: Costs,
+    fixed: Vec<f64>,
+    capacities: Vec<f64>,
+    demands: Vec<f64>,
+}
+
 /// `pmedcapNN.txt`: `number best`, `n p capacity`, then `id x y demand` per point; costs are the Euclidean
 /// distances rounded down.
-fn read_pmedcap(path: &Path) -> anyhow::Result<(f64, usize, f64, Costs, Vec<f64>)> {
+fn read_pmedcap(path: &Path) -> anyhow::Result<Pmedcap> {
     let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
     let numbers: Vec<f64> = text
         .split_whitespace()
@@ -168,12 +194,18 @@ fn read_pmedcap(path: &Path) -> anyhow::Result<(f64, usize, f64, Costs, Vec<f64>
         (i, j, (a.0 - b.0).hypot(a.1 - b.1).floor())
     });
     let costs = Costs::from_triples(n, n, triples)?;
-    Ok((best, p, capacity, costs, demands))
+    Ok(Pmedcap {
+        best,
+        p,
+        capacity,
+        costs,
+        demands,
+    })
 }
 
 /// Beasley's CFLP format: `m n`, m × `capacity fixed`, then per customer its demand and the m costs of serving
 /// all of it from each facility; a literal `capacity` stands for `capacity` (capa/b/c).
-fn read_cap(path: &Path, capacity: Option<f64>) -> anyhow::Result<(Costs, Vec<f64>, Vec<f64>, Vec<f64>)> {
+fn read_cap(path: &Path, capacity: Option<f64>) -> anyhow::Result<Cflp> {
     let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
     let numbers: Vec<f64> = text
         .split_whitespace()
@@ -198,5 +230,10 @@ fn read_cap(path: &Path, capacity: Option<f64>) -> anyhow::Result<(Costs, Vec<f6
     let numbers = &numbers;
     let triples = (0..n).flat_map(|i| (0..m).map(move |j| (i, j, numbers[base + i * (m + 1) + 1 + j])));
     let costs = Costs::from_triples(n, m, triples)?;
-    Ok((costs, fixed, capacities, demands))
+    Ok(Cflp {
+        costs,
+        fixed,
+        capacities,
+        demands,
+    })
 }

@@ -995,7 +995,7 @@ pub(crate) struct Relaxed {
     pub(crate) knapsacks: Vec<Option<Knapsack>>,
     /// Fixed cost plus knapsack value per site (infinite when forbidden).
     pub(crate) gain: Vec<f64>,
-    chosen: Vec<bool>,
+    pub(crate) chosen: Vec<bool>,
     /// Free (neither required nor forbidden) sites by ascending gain.
     free: Vec<usize>,
     /// How many of `free` are chosen.

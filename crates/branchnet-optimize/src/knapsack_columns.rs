@@ -16,7 +16,7 @@ use std::time::Instant;
 use highs::{Col, ColProblem, HighsModelStatus, HighsSolutionStatus, Model as Highs, Row, Sense};
 use tracing::debug;
 
-use crate::facility::{Model, Pairs, Plan, relax};
+use crate::facility::{Model, Pairs, Plan, relax, single_fill};
 use crate::site_swaps::improve_by_swaps;
 use crate::{OptimizeError, SolveOptions};
 
@@ -321,9 +321,37 @@ pub(crate) fn column_generation(
     }
     let columns: Vec<&Column> = master.columns.iter().map(|(c, _)| c).collect();
     restricted_master_plan(model, pairs, &columns, options, incumbent, deadline)?;
-    if model.p.is_some() {
-        // The master MIP's plan is a new start for the swaps; a better incumbent makes the probes bite.
+    if let Some(p) = model.p {
+        // The master MIP's plan is a new start for the swaps; a better incumbent makes the fixing bite. So are
+        // the sites the master LP opens most and those the relaxation picks at the best multipliers
+        // (pmedcap20: the swaps from the greedy plan stop 2% above the optimum).
         improve_by_swaps(model, pairs, options, incumbent, deadline)?;
+        let mut by_y: Vec<usize> = (0..m).filter(|j| !options.forbidden.contains(j)).collect();
+        by_y.sort_by(|&a, &b| {
+            let key = |j: usize| (options.required.contains(&j), run.y[j]);
+            key(b)
+                .partial_cmp(&key(a))
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(a.cmp(&b))
+        });
+        let mut lp_sites = vec![false; m];
+        by_y.iter().take(p).for_each(|&j| lp_sites[j] = true);
+        let relaxed = relax(model, by_site, &dual.lambda, dp, options).chosen;
+        for open in [lp_sites, relaxed] {
+            if out_of_time() {
+                break;
+            }
+            let Some(shares) = single_fill(model, pairs, &open) else {
+                continue;
+            };
+            let mut start = Some(Plan::new(model, pairs, open, shares));
+            improve_by_swaps(model, pairs, options, &mut start, deadline)?;
+            if let Some(plan) = start
+                && incumbent.as_ref().is_none_or(|i| plan.objective < i.objective)
+            {
+                *incumbent = Some(plan);
+            }
+        }
     }
     if dual.bound > threshold(incumbent) {
         return Ok(dual);

@@ -12,8 +12,9 @@ use tracing::debug;
 use crate::facility::{Model, Pairs, Plan, allocate, exact_assignment, single_fill};
 use crate::{OptimizeError, SolveOptions};
 
-/// How many closed sites are tried in place of each open one: those cheapest for the points it serves.
-const CANDIDATES: usize = 12;
+/// How many closed sites are tried in place of each open one: those cheapest for the points it serves (12
+/// left pmedcap20 at 1,025 from the greedy plan; every closed site costs 10 × 90 fills per pass there, 0.2 s).
+const CANDIDATES: usize = 40;
 
 /// Improves `incumbent` (a p-median plan under single sourcing) by first-improvement swaps of one open site
 /// for one closed site until none improves or `deadline`; then solves the assignment of the best open set
