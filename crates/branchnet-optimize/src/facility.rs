@@ -9,6 +9,13 @@
 //! Split demand (`x` continuous) is the default; single sourcing makes `x` binary. With split demand the plan
 //! HiGHS returns is re-allocated by a transportation LP over its open sites, so the shares and the objective
 //! are the best for those sites rather than whatever HiGHS's tolerances left.
+//!
+//! With capacities, phases before HiGHS: a greedy plan; a Lagrangian relaxation of "every point served" (a
+//! knapsack per site; without `p` the sites it opens must hold the demand, Cornuéjols, Sridharan & Thizy
+//! 1991) by subgradient; plans improved by moves on the open set (drop/add under split demand, site swaps
+//! for the single-sourcing p-median, see `site_swaps`); under single sourcing, the exact Lagrangian dual by
+//! column generation over knapsack columns (`knapsack_columns`); then reduced-cost fixing of sites and pairs
+//! against the incumbent, and HiGHS on what is left.
 
 use std::time::Instant;
 
@@ -59,8 +66,8 @@ impl FacilitySolution {
 /// `capacities` have one entry per site, `demands` one per point. [`Sourcing::Split`] lets a point be served by
 /// several sites; [`Sourcing::Single`] does not.
 ///
-/// A greedy add/drop plan (allocated by a transportation LP) seeds HiGHS, so a time limit returns a plan and
-/// its gap. Infeasible instances — a point with no allowed site, total allowed capacity below total demand,
+/// A greedy add/drop plan (allocated by a transportation LP), improved by the Lagrangian phase, seeds HiGHS,
+/// so a time limit returns a plan and its gap. Infeasible instances — a point with no allowed site, total allowed capacity below total demand,
 /// or (split) no allocation fitting the capacities at all — come back with the reason.
 ///
 /// # Errors
