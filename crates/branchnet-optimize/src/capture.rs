@@ -14,7 +14,7 @@
 //! MIP solves until the relaxed model's bound meets the best true plan.
 
 use std::collections::{BTreeSet, HashMap};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use highs::{Col, HighsModelStatus, HighsSolutionStatus, Model, RowProblem, Sense, SolvedModel};
 use tracing::debug;
@@ -376,8 +376,9 @@ enum Fixed {
 }
 
 /// Greedy by marginal gain (a (1 − 1/e)-approximation, the capture being monotone submodular), then 1-swap
-/// local search to a local optimum. Returns the free sites to open (`k` of them, fewer only when fewer are free).
-fn heuristic(groups: &Groups, fixed: &[Fixed], k: usize) -> Vec<usize> {
+/// local search to a local optimum or `deadline`, whichever comes first. Returns the free sites to open (`k` of
+/// them, fewer only when fewer are free).
+fn heuristic(groups: &Groups, fixed: &[Fixed], k: usize, deadline: Option<Instant>) -> Vec<usize> {
     let m = fixed.len();
     let by_site = groups.by_site(m);
     let gain = |j: usize, x: &[f64]| -> f64 {
@@ -402,9 +403,15 @@ fn heuristic(groups: &Groups, fixed: &[Fixed], k: usize) -> Vec<usize> {
     }
     // 1-swap local search, best improvement; each pass costs (open sites) × (pairs).
     let scale = groups.weight.iter().sum::<f64>().max(f64::MIN_POSITIVE);
-    loop {
+    let out_of_time = || deadline.is_some_and(|d| Instant::now() >= d);
+    // The greedy plan is complete; swaps only improve it, so a pass cut short by the deadline is dropped.
+    while !out_of_time() {
         let mut best: Option<(usize, usize, f64)> = None;
         for &out in free.iter().filter(|&&j| open[j]) {
+            if out_of_time() {
+                best = None;
+                break;
+            }
             let saved: Vec<f64> = by_site[out].iter().map(|&(g, _)| x[g]).collect();
             let mut loss = 0.0;
             for &(g, u) in &by_site[out] {
@@ -637,7 +644,10 @@ pub fn solve_max_capture(
         }
     };
 
-    let start_sites = heuristic(&groups, &fixed, k);
+    let deadline = options
+        .time_limit_s
+        .map(|t| started + Duration::from_secs_f64(t.max(0.0)));
+    let start_sites = heuristic(&groups, &fixed, k, deadline);
     let mut best_y: Vec<f64> = fixed
         .iter()
         .map(|&f| if f == Fixed::Open { 1.0 } else { 0.0 })
@@ -780,7 +790,8 @@ pub fn solve_max_capture(
             k <= n_start || activity >= rhs - 1e-7
         });
     }
-    let mut model = build(&pool, false)?;
+    // Built on the first MIP solve, so a deadline met in the LP rounds skips building it.
+    let mut kept: Option<Model> = None;
 
     // MIP solves, each plan cut where its θ overestimates by more than HiGHS's feasibility tolerance (smaller
     // excesses are the tolerance the solver works to, not a wrong estimate).
@@ -790,8 +801,14 @@ pub fn solve_max_capture(
     visited.insert(chosen(&best_y));
     let mut proven = relative_gap(best, bound) <= options.mip_rel_gap;
     while !proven && !out_of_time(options) {
-        if let Some(r) = remaining(options) {
-            set(&mut model, "time_limit", r)?;
+        let mut model = match kept.take() {
+            Some(model) => model,
+            None => build(&pool, false)?,
+        };
+        match remaining(options) {
+            Some(r) if r <= 0.0 => break, // the build took what was left
+            Some(r) => set(&mut model, "time_limit", r)?,
+            None => {}
         }
         model
             .try_set_solution(Some(&start_of(&best_y)), None, None, None)
@@ -855,6 +872,7 @@ pub fn solve_max_capture(
             proven = true;
             break;
         }
+        kept = Some(model);
     }
     debug!(
         lp_rounds,

@@ -9,13 +9,23 @@
 //! Split demand (`x` continuous) is the default; single sourcing makes `x` binary. With split demand the plan
 //! HiGHS returns is re-allocated by a transportation LP over its open sites, so the shares and the objective
 //! are the best for those sites rather than whatever HiGHS's tolerances left.
+//!
+//! With capacities, phases before HiGHS: a greedy plan; a Lagrangian relaxation of "every point served" (a
+//! knapsack per site; without `p` the sites it opens must hold the demand, Cornuéjols, Sridharan & Thizy
+//! 1991) by subgradient; plans improved by moves on the open set (drop/add under split demand, site swaps
+//! for the single-sourcing p-median, see `site_swaps`); under single sourcing, the exact Lagrangian dual by
+//! column generation over knapsack columns (`knapsack_columns`); then reduced-cost fixing of sites and pairs
+//! against the incumbent, and HiGHS on what is left.
 
 use std::time::Instant;
 
 use highs::{Col, HighsModelStatus, RowProblem, Sense};
+use tracing::debug;
 
 use crate::input::check_amounts;
+use crate::knapsack_columns::column_generation;
 use crate::mip::{MipOutcome, site_bounds, solve};
+use crate::site_swaps::{improve_by_swaps, improve_open_set};
 use crate::{Costs, OptimizeError, Solution, SolveOptions};
 
 /// Whether a demand point may be served by several sites.
@@ -56,8 +66,8 @@ impl FacilitySolution {
 /// `capacities` have one entry per site, `demands` one per point. [`Sourcing::Split`] lets a point be served by
 /// several sites; [`Sourcing::Single`] does not.
 ///
-/// A greedy add/drop plan (allocated by a transportation LP) seeds HiGHS, so a time limit returns a plan and
-/// its gap. Infeasible instances — a point with no allowed site, total allowed capacity below total demand,
+/// A greedy add/drop plan (allocated by a transportation LP), improved by the Lagrangian phase, seeds HiGHS,
+/// so a time limit returns a plan and its gap. Infeasible instances — a point with no allowed site, total allowed capacity below total demand,
 /// or (split) no allocation fitting the capacities at all — come back with the reason.
 ///
 /// # Errors
@@ -130,17 +140,17 @@ pub(crate) struct Model<'a> {
 }
 
 /// The allowed pairs of one demand point: sites and assignment costs (weight included).
-type Pairs = Vec<(usize, f64)>;
+pub(crate) type Pairs = Vec<(usize, f64)>;
 
 /// Per demand point, `(site, share)` pairs.
 type Shares = Vec<Vec<(usize, f64)>>;
 
 impl Model<'_> {
-    fn fixed(&self, j: usize) -> f64 {
+    pub(crate) fn fixed(&self, j: usize) -> f64 {
         self.fixed.map_or(0.0, |f| f[j])
     }
 
-    fn capacity(&self, j: usize) -> f64 {
+    pub(crate) fn capacity(&self, j: usize) -> f64 {
         self.capacities.map_or(f64::INFINITY, |q| q[j])
     }
 
@@ -261,6 +271,10 @@ pub(crate) fn solve_model(
 
     let started = Instant::now();
     let mut incumbent: Option<Plan> = start.map(|(open, shares)| Plan::new(model, &pairs, open, shares));
+    debug!(
+        start = incumbent.as_ref().map(|p| p.objective),
+        "facility: greedy start"
+    );
     // Capacities make the plain LP bound weak; a Lagrangian bound first proves most pairs and sites useless.
     let reduction = match model.capacities {
         Some(_) => Some(reduce(model, &pairs, options, &mut incumbent, started)?),
@@ -270,6 +284,15 @@ pub(crate) fn solve_model(
         Some(r) => (&r.pairs, r.sites.clone(), r.bound),
         None => (&pairs, vec![None; m], f64::NEG_INFINITY),
     };
+    debug!(
+        bound = lower,
+        incumbent = incumbent.as_ref().map(|p| p.objective),
+        pairs = kept.iter().map(Vec::len).sum::<usize>(),
+        open = site_fix.iter().filter(|f| **f == Some(true)).count(),
+        closed = site_fix.iter().filter(|f| **f == Some(false)).count(),
+        seconds = started.elapsed().as_secs_f64(),
+        "facility: Lagrangian reduction"
+    );
     if let Some(plan) = &incumbent
         && (kept.iter().any(Vec::is_empty) || lower >= plan.objective)
     {
@@ -327,6 +350,13 @@ pub(crate) fn solve_model(
             let best = match incumbent {
                 Some(plan) if plan.objective < found.objective => plan,
                 _ => found,
+            };
+            // HiGHS can prove the reduced model (presolve alone, say) without raising the dual bound it
+            // reports; proven means within the requested gap (pmedcap13 came back optimal at 1026 with 1022).
+            let bound = if proven {
+                bound.max(best.objective - options.mip_rel_gap * best.objective.abs())
+            } else {
+                bound
             };
             Ok(best.finish(bound, proven))
         }
@@ -489,7 +519,7 @@ fn shares_from_values(pairs: &[Pairs], x: &[f64]) -> Vec<Vec<(usize, f64)>> {
 /// The best allocation of every point to the `open` sites: a transportation LP under split demand, each point
 /// to its cheapest open site without capacities, and a greedy fill under single sourcing. `None` when it finds
 /// none.
-fn allocate(
+pub(crate) fn allocate(
     model: &Model<'_>,
     pairs: &[Pairs],
     open: &[bool],
@@ -584,7 +614,11 @@ fn transportation(
 /// Single sourcing over fixed open sites (a generalised assignment problem), heuristically: repeatedly the
 /// point with the largest regret (second cheapest minus cheapest site with room) goes to its cheapest site
 /// with room; then single moves and pairwise exchanges that lower the cost. `None` when it gets stuck.
-fn single_fill(model: &Model<'_>, pairs: &[Pairs], open: &[bool]) -> Option<Vec<Vec<(usize, f64)>>> {
+pub(crate) fn single_fill(
+    model: &Model<'_>,
+    pairs: &[Pairs],
+    open: &[bool],
+) -> Option<Vec<Vec<(usize, f64)>>> {
     let n = pairs.len();
     let d = model.demands;
     let mut room: Vec<f64> = (0..open.len()).map(|j| model.capacity(j)).collect();
@@ -656,6 +690,42 @@ fn single_fill(model: &Model<'_>, pairs: &[Pairs], open: &[bool]) -> Option<Vec<
         }
     }
     Some(site.into_iter().map(|(j, _)| vec![(j, 1.0)]).collect())
+}
+
+/// Single sourcing over fixed open sites, exactly: the assignment MIP with every site fixed, at most five
+/// seconds (or until `deadline`). `None` when HiGHS finds no plan in that time.
+pub(crate) fn exact_assignment(
+    model: &Model<'_>,
+    pairs: &[Pairs],
+    open: &[bool],
+    options: &SolveOptions,
+    deadline: Option<Instant>,
+) -> Result<Option<Plan>, OptimizeError> {
+    let m = open.len();
+    let site_fix: Vec<Option<bool>> = open.iter().map(|&o| Some(o)).collect();
+    let mut limit: f64 = 5.0;
+    if let Some(d) = deadline {
+        limit = limit.min(d.saturating_duration_since(Instant::now()).as_secs_f64());
+    }
+    let options = SolveOptions {
+        time_limit_s: Some(limit.max(0.01)),
+        ..options.clone()
+    };
+    match solve(
+        build(model, pairs, &site_fix, &options),
+        Sense::Minimise,
+        &options,
+        None,
+    ) {
+        Ok(MipOutcome::Plan { values, .. }) => {
+            let shares = shares_from_values(pairs, &values[m..]);
+            Ok(Some(Plan::new(model, pairs, open.to_vec(), shares)))
+        }
+        Ok(MipOutcome::Infeasible) => Ok(None),
+        // Stopped before any plan: nothing to offer.
+        Err(OptimizeError::Solver(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// The cost of site `j` in a point's pairs, if allowed.
@@ -837,10 +907,10 @@ struct Reduction {
 /// One site's knapsack at given multipliers: min Σ r_i x_i over the points with negative reduced cost r_i,
 /// within the site's capacity; 0-1 by dynamic programming when single sourcing has integral data of modest
 /// size, fractional otherwise (a weaker but valid bound).
-struct Knapsack {
+pub(crate) struct Knapsack {
     value: f64,
     /// (point, share) taken.
-    taken: Vec<(usize, f64)>,
+    pub(crate) taken: Vec<(usize, f64)>,
     /// The knapsack's value at every smaller capacity, for the fixing tests.
     table: Table,
 }
@@ -925,19 +995,21 @@ fn knapsack(items: &mut [(usize, f64, f64)], capacity: f64, dp: bool) -> Knapsac
 /// The Lagrangian relaxation of "every point fully served" at multipliers `lambda`: per site its knapsack,
 /// the sites chosen (required ones, then the best others: `p` in all, or every one that lowers the bound), and
 /// the bound.
-struct Relaxed {
-    bound: f64,
-    knapsacks: Vec<Option<Knapsack>>,
+pub(crate) struct Relaxed {
+    pub(crate) bound: f64,
+    /// The part of the bound that does not depend on the free sites: the multipliers and the required sites.
+    base: f64,
+    pub(crate) knapsacks: Vec<Option<Knapsack>>,
     /// Fixed cost plus knapsack value per site (infinite when forbidden).
-    gain: Vec<f64>,
-    chosen: Vec<bool>,
+    pub(crate) gain: Vec<f64>,
+    pub(crate) chosen: Vec<bool>,
     /// Free (neither required nor forbidden) sites by ascending gain.
     free: Vec<usize>,
     /// How many of `free` are chosen.
     free_chosen: usize,
 }
 
-fn relax(
+pub(crate) fn relax(
     model: &Model<'_>,
     by_site: &[Vec<(usize, f64)>],
     lambda: &[f64],
@@ -969,22 +1041,83 @@ fn relax(
         .filter(|j| !options.forbidden.contains(j) && !options.required.contains(j))
         .collect();
     free.sort_by(|&a, &b| gain[a].total_cmp(&gain[b]).then(a.cmp(&b)));
-    let free_chosen = match model.p {
-        Some(p) => p.saturating_sub(options.required.len()).min(free.len()),
-        None => free.iter().take_while(|&&j| gain[j] < 0.0).count(),
+    let required: f64 = options.required.iter().map(|&j| gain[j]).sum();
+    let (free_chosen, bound) = match model.p {
+        Some(p) => {
+            let k = p.saturating_sub(options.required.len()).min(free.len());
+            (k, free[..k].iter().map(|&j| gain[j]).sum::<f64>())
+        }
+        None => {
+            // Without p, the sites the relaxation opens must still hold the demand (Cornuéjols, Sridharan &
+            // Thizy 1991): the chosen ones come first in `free`, the rest by gain.
+            let (value, picked) = cover_selection(model, &gain, &free, uncovered_demand(model, options));
+            let mut picked_free = vec![false; m];
+            picked.iter().for_each(|&j| picked_free[j] = true);
+            free.sort_by_key(|&j| !picked_free[j]);
+            (picked.len(), value)
+        }
     };
     for &j in &free[..free_chosen] {
         chosen[j] = true;
     }
-    let bound = lambda.iter().sum::<f64>() + (0..m).filter(|&j| chosen[j]).map(|j| gain[j]).sum::<f64>();
+    let base = lambda.iter().sum::<f64>() + required;
     Relaxed {
-        bound,
+        bound: base + bound,
+        base,
         knapsacks,
         gain,
         chosen,
         free,
         free_chosen,
     }
+}
+
+/// Demand the required sites cannot hold.
+fn uncovered_demand(model: &Model<'_>, options: &SolveOptions) -> f64 {
+    model.total_demand() - options.required.iter().map(|&j| model.capacity(j)).sum::<f64>()
+}
+
+/// The cheapest sites among `candidates` (ascending by gain) whose capacities hold `need`: every site of
+/// negative gain, then, if short, the fewest of the rest by gain when their capacities are equal (exact), or a
+/// fractional fill by gain per unit of capacity otherwise (a lower bound; the last site counts in part but is
+/// picked whole). Returns the value and the picked sites; an infinite value when even all fall short.
+fn cover_selection(model: &Model<'_>, gain: &[f64], candidates: &[usize], need: f64) -> (f64, Vec<usize>) {
+    let (mut value, mut capacity) = (0.0, 0.0);
+    let mut picked: Vec<usize> = Vec::new();
+    for &j in candidates.iter().filter(|&&j| gain[j] < 0.0) {
+        value += gain[j];
+        capacity += model.capacity(j);
+        picked.push(j);
+    }
+    let mut rest: Vec<usize> = candidates.iter().copied().filter(|&j| gain[j] >= 0.0).collect();
+    let equal = rest
+        .windows(2)
+        .all(|w| model.capacity(w[0]) == model.capacity(w[1]));
+    if !equal {
+        rest.sort_by(|&a, &b| {
+            (gain[a] * model.capacity(b))
+                .total_cmp(&(gain[b] * model.capacity(a)))
+                .then(a.cmp(&b))
+        });
+    }
+    for &j in &rest {
+        if capacity >= need {
+            break;
+        }
+        let q = model.capacity(j);
+        let part = if equal || capacity + q <= need || q <= 0.0 {
+            1.0
+        } else {
+            (need - capacity) / q
+        };
+        value += part * gain[j];
+        capacity += q;
+        picked.push(j);
+    }
+    if capacity < need {
+        value = f64::INFINITY;
+    }
+    (value, picked)
 }
 
 /// Lagrangian bound by subgradient ascent, plans built from the relaxation's sites on the way, and the pairs
@@ -1077,6 +1210,37 @@ fn reduce(
         }
     }
 
+    debug!(
+        bound = best.0,
+        incumbent = incumbent.as_ref().map(|p| p.objective),
+        seconds = started.elapsed().as_secs_f64(),
+        "facility: subgradient"
+    );
+    // The subgradient only approaches the best multipliers; the master LP over knapsack columns reaches them.
+    let deadline = budget.map(|b| started + std::time::Duration::from_secs_f64(b));
+    let swaps = model.sourcing == Sourcing::Single && model.p.is_some();
+    if swaps && !proven(best.0, incumbent) {
+        improve_by_swaps(model, pairs, options, incumbent, deadline)?;
+    }
+    if model.p.is_none() && !proven(best.0, incumbent) {
+        // The relaxation's sites at the best multipliers, then the others by gain.
+        let r = relax(model, &by_site, &best.1, &dp, options);
+        improve_open_set(model, pairs, &r.chosen, &r.free, options, incumbent, deadline)?;
+        if let Some(plan) = incumbent.clone() {
+            // And the incumbent's own sites, by the same moves.
+            improve_open_set(model, pairs, &plan.open, &r.free, options, incumbent, deadline)?;
+        }
+    }
+    let mut probed_open: Vec<usize> = Vec::new();
+    if model.sourcing == Sourcing::Single && dp.iter().all(|&d| d) && !proven(best.0, incumbent) {
+        let dual = column_generation(
+            model, pairs, &by_site, &dp, &best.1, options, incumbent, integral, deadline,
+        )?;
+        if dual.bound > best.0 {
+            best = (dual.bound, dual.lambda);
+        }
+        probed_open = dual.open;
+    }
     let r = relax(model, &by_site, &best.1, &dp, options);
     let mut bound = r.bound;
     if integral {
@@ -1102,13 +1266,19 @@ fn reduce(
     // The bound with site j forced open.
     let mut open_bound = vec![f64::INFINITY; m];
     for j in (0..m).filter(|j| !options.forbidden.contains(j)) {
+        // Without p, forcing a site open or closed changes which others must hold the demand.
+        let others: Vec<usize> = r.free.iter().copied().filter(|&k| k != j).collect();
+        let base = r.base;
         open_bound[j] = if r.chosen[j] {
             r.bound
         } else {
             match (model.p, worst_chosen) {
                 (Some(_), Some(w)) => r.bound + r.gain[j] - w,
                 (Some(_), None) => f64::INFINITY,
-                (None, _) => r.bound + r.gain[j],
+                (None, _) => {
+                    let need = uncovered_demand(model, options) - model.capacity(j);
+                    base + r.gain[j] + cover_selection(model, &r.gain, &others, need).0
+                }
             }
         };
         if open_bound[j] > threshold {
@@ -1117,7 +1287,9 @@ fn reduce(
             let closed_bound = match (model.p, best_unchosen) {
                 (Some(_), Some(b)) => r.bound - r.gain[j] + b,
                 (Some(_), None) => f64::INFINITY,
-                (None, _) => r.bound - r.gain[j],
+                (None, _) => {
+                    base + cover_selection(model, &r.gain, &others, uncovered_demand(model, options)).0
+                }
             };
             if closed_bound > threshold {
                 sites[j] = Some(true);
@@ -1138,6 +1310,13 @@ fn reduce(
                 _ => true,
             }
         });
+    }
+    for &j in &probed_open {
+        if sites[j] == Some(false) {
+            // Open in every better plan, and in none: there is no better plan.
+            kept.iter_mut().for_each(Vec::clear);
+        }
+        sites[j] = Some(true);
     }
     Ok(Reduction {
         bound,
@@ -1182,6 +1361,11 @@ fn try_sites(
         }
     }
     let plan = Plan::new(model, pairs, open, shares);
+    debug!(
+        objective = plan.objective,
+        open = plan.open.iter().filter(|&&o| o).count(),
+        "facility: plan from the relaxation's sites"
+    );
     if incumbent.as_ref().is_none_or(|p| plan.objective < p.objective) {
         *incumbent = Some(plan);
     }

@@ -27,6 +27,7 @@ mod error;
 mod facility;
 mod greedy;
 mod input;
+mod knapsack_columns;
 mod lscp;
 mod mclp;
 mod mip;
@@ -36,6 +37,7 @@ mod partial_coverage;
 mod pcenter;
 mod pmedian;
 mod relaxed_choice;
+mod site_swaps;
 mod solution;
 
 pub use backup::{BackupCover, solve_lscp_backup};

@@ -344,3 +344,39 @@ fn larger_instance_to_optimality_and_a_time_limited_bound() {
         max_relative = 1e-9
     );
 }
+
+/// A short limit on a case that needs several times as long: the plan comes back on time (every phase checks
+/// the deadline and HiGHS gets what is left), with a gap whose bound covers the true capture.
+#[test]
+fn a_short_time_limit_is_kept() {
+    let inst = instance(42, 5000, 200, 0.15, true);
+    let p = 10;
+    let limit = 0.5;
+    let options = SolveOptions {
+        time_limit_s: Some(limit),
+        ..SolveOptions::default()
+    };
+    let started = Instant::now();
+    let t =
+        solve_max_capture(&inst.utilities, &inst.competition, &inst.weights, p, &options).expect("solves");
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "max capture 5000 x 200 with a {limit} s limit: {:.4}, bound {:.4}, {:?} in {seconds:.3} s",
+        t.solution.objective, t.solution.bound, t.solution.status
+    );
+    assert!(
+        seconds <= limit + 0.25,
+        "took {seconds:.3} s against a {limit} s limit"
+    );
+    let Status::Feasible { gap } = t.solution.status else {
+        panic!("this case needs more than {limit} s; got {:?}", t.solution.status);
+    };
+    assert!(gap > 0.0 && gap.is_finite() && gap == t.solution.gap);
+    assert!(t.solution.bound >= t.solution.objective);
+    assert_eq!(t.solution.sites.len(), p);
+    approx::assert_relative_eq!(
+        capture(&inst, &t.solution.sites),
+        t.solution.objective,
+        max_relative = 1e-9
+    );
+}
