@@ -2,7 +2,9 @@
 //! through coordinates (checked against brute-force enumeration), and bad input.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::{branchnet, json};
 
 use branchnet_synth::{ClusteredInstance, ClusteredSpec, TableFormat, generate_clustered};
 use polars::prelude::{ParquetReader, SerReader};
@@ -14,25 +16,6 @@ fn sf(file: &str) -> String {
         .to_str()
         .expect("utf-8 path")
         .to_string()
-}
-
-fn branchnet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_branchnet"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-/// Runs a command that must succeed and print JSON.
-fn json(args: &[&str]) -> serde_json::Value {
-    let out = branchnet(args);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{args:?}\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_str(&stdout).expect("JSON summary")
 }
 
 /// Runs a command that must fail, returning its message.

@@ -6,31 +6,14 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::{branchnet, json};
 
 use branchnet_optimize::{Costs, SolveOptions, orlib, solve_uflp};
 
 fn data(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data").join(rel)
-}
-
-fn branchnet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_branchnet"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-/// Runs a command that must succeed and print JSON.
-fn json(args: &[&str]) -> serde_json::Value {
-    let out = branchnet(args);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{args:?}\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_str(&stdout).expect("JSON summary")
 }
 
 /// Runs a command that must fail (exit status 1), returning its message.

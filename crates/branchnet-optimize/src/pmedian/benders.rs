@@ -7,10 +7,12 @@
 //! `θ_i ≥ D − Σ_{j : c_ij < D} (D − c_ij) · y_j`
 //!
 //! valid for every plan (it never exceeds the cost of the client's nearest open site) and exact at integral
-//! points. HiGHS has no lazy-constraint callback, so the method runs in phases: cutting planes on the LP
-//! relaxation until no cut is violated (the LP bound of the radius formulation, tight on most instances);
-//! reduced-cost fixing of sites against the heuristic incumbent; then master MIPs, each followed by cuts at
-//! its plan, until the plan's true cost meets the master's bound.
+//! points. HiGHS has no lazy-constraint callback, so the method runs in phases: the Lagrangian bound and its
+//! site fixings (`lagrangian.rs`; on instances too large for what follows, a core search, `core.rs`);
+//! cutting planes on the LP relaxation until no cut is violated (the LP bound of the radius formulation, tight
+//! on most instances) and reduced-cost fixing against the incumbent; then the Lagrangian tree (`branch.rs`)
+//! over the sites still free. Without an incumbent the tree has nothing to prune with, so probing, the
+//! assignment MIP or master MIPs (each followed by cuts at its plan) finish instead.
 
 use std::time::{Duration, Instant};
 
@@ -361,7 +363,7 @@ fn tree(
 }
 
 /// Runs the interchange from `plan` and keeps the result if it beats the incumbent; returns the result.
-fn polish(
+pub(crate) fn polish(
     problem: &Problem<'_>,
     mut plan: Open,
     best: &mut Open,

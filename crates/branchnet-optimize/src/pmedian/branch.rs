@@ -14,8 +14,8 @@ use std::time::Instant;
 
 use tracing::debug;
 
-use super::benders::Problem;
-use super::heuristic::{Open, interchange};
+use super::benders::{Problem, polish};
+use super::heuristic::Open;
 use super::lagrangian::reduced_cost_fixing;
 
 /// How the tree ended.
@@ -44,17 +44,12 @@ pub(crate) fn search(
     tolerance: f64,
     deadline: Option<Instant>,
 ) -> TreeOutcome {
-    let root_fixed = crate::relaxed_choice::fixed_sites(problem.site_bounds.iter().copied());
     let mut stack = vec![Node {
-        fixed: root_fixed.clone(),
+        fixed: crate::relaxed_choice::fixed_sites(problem.site_bounds.iter().copied()),
         lambda,
         parent_bound: f64::NEG_INFINITY,
     }];
     let mut nodes = 0;
-    let required: Vec<usize> = (0..root_fixed.len())
-        .filter(|&j| root_fixed[j] == Some(true))
-        .collect();
-    let allowed: Vec<bool> = root_fixed.iter().map(|f| *f != Some(false)).collect();
     // Only plans better than the incumbent matter: with integral data, by at least one.
     let step = if problem.integral { 1.0 - 1e-6 } else { 0.0 };
     let cut_off = |bound: f64, best_cost: f64| {
@@ -83,21 +78,16 @@ pub(crate) fn search(
         let ascent = problem.ascend(&mut lambda, &fixed, best_cost, NODE_STEPS);
         if ascent.plan_cost < best_cost {
             // A better relaxed plan: the local search from it often finds more.
-            let mut plan = ascent.chosen.clone();
-            interchange(
-                problem.lists,
-                problem.weights,
-                &mut plan,
-                &required,
-                &allowed,
+            best_cost = ascent.plan_cost;
+            best.clone_from(&ascent.chosen);
+            polish(
+                problem,
+                ascent.chosen.clone(),
+                &mut best,
+                &mut best_cost,
+                "tree",
                 deadline,
             );
-            let polished = problem.lists.total_cost(problem.weights, &plan);
-            (best_cost, best) = if polished < ascent.plan_cost {
-                (polished, plan)
-            } else {
-                (ascent.plan_cost, ascent.chosen.clone())
-            };
         }
         let bound = ascent.bound.max(node.parent_bound);
         if cut_off(bound, best_cost) || opened == problem.p || opened + free == problem.p {

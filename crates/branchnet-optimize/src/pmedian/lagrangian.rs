@@ -321,14 +321,11 @@ pub(crate) fn lagrangian_bound(
             );
         }
     };
-    let fixed = reduced_cost_fixing(problem, &fixed, &best_rho, at_centre.value, upper);
     debug!(
         iterations,
         bound = at_centre.value,
         upper,
         stop,
-        fixed_open = fixed.iter().filter(|f| **f == Some(true)).count(),
-        fixed_closed = fixed.iter().filter(|f| **f == Some(false)).count(),
         "p-median Lagrangian bound"
     );
     LagrangianBound {
