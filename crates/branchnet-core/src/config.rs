@@ -56,6 +56,9 @@ pub struct ScenarioConfig {
     /// keys are that model's parameters, read by `branchnet-score`'s registry).
     #[serde(default)]
     pub scores: Vec<toml::Table>,
+    /// The planner's parameters (`[plan]`, read by `branchnet-plan`, which checks its keys).
+    #[serde(default)]
+    pub plan: Option<toml::Table>,
 }
 
 /// How travel cost is measured.

@@ -5,7 +5,9 @@
 //! - median and centre: p-median (uncapacitated; capacitated with split or single sourcing), p-center,
 //!   p-dispersion;
 //! - facility location with fixed costs: UFLP and CFLP (split or single sourcing);
-//! - maximum capture against competitors under Huff / multinomial-logit choice.
+//! - maximum capture against competitors under Huff / multinomial-logit choice;
+//! - the planner's [`relocation`] program: keep, close, relocate, convert and open under budgets, quotas,
+//!   inclusion, capacity and spacing rules.
 //!
 //! Every model takes required and forbidden sites, a time limit, a relative gap and a thread count, and is
 //! deterministic.
@@ -37,6 +39,7 @@ mod partial_coverage;
 mod pcenter;
 mod pmedian;
 mod relaxed_choice;
+pub mod relocation;
 mod site_swaps;
 mod solution;
 
