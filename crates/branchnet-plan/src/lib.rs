@@ -1,21 +1,37 @@
 //! The branchnet planner: a scenario in, a relocation plan out.
 //!
 //! The banks' three levels, in order:
-//! - **macro — direction**: per region the demand potential now and at the horizon against today's supply,
-//!   a gap index, a direction (grow / hold / consolidate) and a branch quota;
-//! - **meso — layout**: the relocation program — keep, close, relocate or convert every branch and open
-//!   candidate locations, maximising the demand served under budgets, quotas, inclusion, capacity (Erlang C)
-//!   and spacing rules — solved with HiGHS, proven optimal or with its gap;
-//! - **micro — site**: for every opened location the concrete candidate sites within walking distance,
-//!   ranked by the site score with their factor breakdown.
+//! - **macro — direction** ([`directions`]): per region the demand potential now and at the horizon
+//!   against today's supply, a gap index, a direction (grow / hold / consolidate) and a branch quota;
+//! - **meso — layout** ([`layout`]): the relocation program — keep, close, relocate or convert every branch
+//!   and open candidate locations, maximising the demand served under budgets, quotas, inclusion, capacity
+//!   (Erlang C) and spacing rules — solved with HiGHS, proven optimal or with its gap;
+//! - **micro — site** ([`micro`]): for every opened location the concrete candidate sites within walking
+//!   distance, ranked by the site score with their factor breakdown.
 //!
-//! The [`Plan`] holds the actions with their reasons, KPIs before and after, and the status of each stage;
-//! exports write it as CSV, Parquet, GeoJSON, `kpis.json` and a self-contained HTML report.
+//! [`plan()`] runs them on a scored scenario; the [`Plan`] holds the actions with their reasons, KPIs
+//! before and after (recomputed cell by cell, [`kpis`]), and the status of each stage.
 #![deny(missing_docs)]
 
+pub mod actions;
+pub mod config;
+pub mod directions;
+mod error;
+pub mod inputs;
+pub mod kpis;
+pub mod layout;
+pub mod micro;
+pub mod pairing;
 pub mod plan;
+pub mod reasons;
+mod run;
+mod service;
+pub mod zones;
 
+pub use config::PlanConfig;
+pub use error::PlanError;
 pub use plan::{
-    Action, ActionKind, Direction, KpiComparison, Kpis, Place, Plan, RankedSite, RegionDirection,
-    SiteChoice, StageStatus,
+    Action, ActionKind, Direction, KpiComparison, Kpis, Place, Plan, RankedSite, RegionDirection, SiteChoice,
+    StageStatus,
 };
+pub use run::{Branch, PlanRun, plan};
