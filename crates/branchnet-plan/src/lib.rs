@@ -14,8 +14,10 @@
 #![deny(missing_docs)]
 
 pub mod plan;
+pub mod report;
 
 pub use plan::{
     Action, ActionKind, Direction, KpiComparison, Kpis, Place, Plan, RankedSite, RegionDirection,
     SiteChoice, StageStatus,
 };
+pub use report::{MapLayers, html_report, write_report};
