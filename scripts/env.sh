@@ -32,4 +32,23 @@ ensure_native_build_tools() {
     export LIBCLANG_PATH
 }
 
+# Headless Chromium from Debian's packages, for the HTML report's browser test
+# (crates/branchnet-plan/tests/report_browser.rs); installed once, as root or through sudo.
+ensure_chromium() {
+    if command -v chromium >/dev/null 2>&1; then
+        return 0
+    fi
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        if ! command -v sudo >/dev/null 2>&1; then
+            echo "ensure_chromium: not root and no sudo; install it with: apt-get install -y chromium" >&2
+            return 1
+        fi
+        sudo=(sudo)
+    fi
+    echo "== installing chromium (apt-get)" >&2
+    "${sudo[@]}" apt-get update -qq >/dev/null
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+}
+
 cd "$BRANCHNET_ROOT"

@@ -9,6 +9,7 @@ echo "== cargo fmt" >&2
 cargo fmt --all -- --check
 echo "== cargo clippy" >&2
 cargo clippy --release --workspace --all-targets -- -D warnings
+ensure_chromium
 echo "== cargo test" >&2
 cargo test --release --workspace
 echo "== cargo doc" >&2

@@ -3,6 +3,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod gaps;
+mod plan;
 mod score;
 mod scoring;
 mod solve;
@@ -32,6 +33,8 @@ enum Command {
     Score(score::Args),
     /// Find blank areas (uncovered potential) and dense areas (overlapping branches); write them as GeoJSON.
     Gaps(gaps::Args),
+    /// Plan the network: macro quotas, the relocation layout, micro sites; write actions, KPIs and a report.
+    Plan(plan::Args),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
         Command::Solve(args) => solve::run(&args),
         Command::Score(args) => score::run(&args),
         Command::Gaps(args) => gaps::run(&args),
+        Command::Plan(args) => plan::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -18,6 +18,7 @@ pub mod raster;
 mod regions;
 mod sites;
 mod table;
+pub mod write;
 
 pub use checks::SHARED_LOCATION_M;
 pub use error::{InputError, Location};

@@ -25,6 +25,8 @@ pub struct ActionInputs<'a> {
     pub dense: &'a [bool],
     /// Whether each layout site is a generated location with no listed site near.
     pub unlisted: &'a [bool],
+    /// Today's format of each existing branch.
+    pub formats_today: &'a [Option<BranchFormat>],
 }
 
 /// Demand in zones that exactly one open site reaches, per site.
@@ -44,6 +46,11 @@ pub fn unique_demand(layout: &Layout, open: &dyn Fn(usize) -> bool) -> Vec<f64> 
 
 fn format_of(layout: &Layout, k: usize) -> Option<BranchFormat> {
     layout.formats.get(k).copied()
+}
+
+/// The format an existing branch has today (its own, which the plan's format list may not hold).
+fn format_today(inp: &ActionInputs<'_>, e: usize) -> Option<BranchFormat> {
+    inp.formats_today[e]
 }
 
 /// Builds the actions, each with the layout site that is open after it (none for a closure).
@@ -69,7 +76,7 @@ pub fn actions(inp: &ActionInputs<'_>) -> Vec<(Action, Option<usize>)> {
     for (e, decision) in sol.existing.iter().enumerate() {
         let ex = &problem.existing[e];
         let from = inp.places[e].clone();
-        let format_before = format_of(layout, ex.keep.format);
+        let format_before = format_today(inp, e);
         let mut reasons_here: Vec<&str> = Vec::new();
         let (kind, format_after, capital, annual) = match decision {
             ExistingDecision::Keep => {
@@ -198,7 +205,7 @@ pub fn actions(inp: &ActionInputs<'_>) -> Vec<(Action, Option<usize>)> {
                 to_why.clone(),
                 after[n_existing + j],
             );
-            action.format_before = format_of(layout, ex.keep.format);
+            action.format_before = format_today(inp, *e);
             action.capital_cost += ex.move_capital;
             out.push((action, Some(n_existing + j)));
         }

@@ -254,6 +254,10 @@ pub struct InclusionConfig {
     /// Units with fewer residents are exempt (default 0: every populated unit).
     #[serde(default)]
     pub min_population: f64,
+    /// Whether units without a branch within the radius today must get one (default false: the rule
+    /// keeps the service points there are; units without one are listed in the notes).
+    #[serde(default)]
+    pub require_unserved: bool,
 }
 
 /// Erlang-C service level at the counters: the share of counter customers waiting over `threshold-min`
@@ -303,4 +307,65 @@ pub struct SweepConfig {
     pub name: String,
     /// Keys of `[plan]` and their values in this run.
     pub set: toml::Table,
+}
+
+impl PlanConfig {
+    /// Reads the `[plan]` table (none: every default).
+    ///
+    /// # Errors
+    /// An unknown key or a value of the wrong type, with serde's message naming it.
+    pub fn from_table(table: Option<&toml::Table>) -> Result<Self, crate::PlanError> {
+        let Some(table) = table else {
+            return Ok(Self::default());
+        };
+        Self::deserialize(toml::Value::Table(table.clone())).map_err(|e| crate::PlanError::Config {
+            key: "plan".into(),
+            message: e.to_string().trim().to_string(),
+        })
+    }
+}
+
+/// `table` with the dotted keys of `set` replaced (`budget.capital = 2e7` sets `[budget] capital`).
+///
+/// # Errors
+/// A dotted key that runs through a value that is not a table.
+pub fn with_overrides(table: &toml::Table, set: &toml::Table) -> Result<toml::Table, crate::PlanError> {
+    let mut out = table.clone();
+    for (key, value) in set {
+        let parts: Vec<&str> = key.split('.').collect();
+        let (last, path) = parts.split_last().expect("split yields at least one part");
+        let mut here = &mut out;
+        for part in path {
+            let entry = here
+                .entry(part.to_string())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            here = entry.as_table_mut().ok_or_else(|| crate::PlanError::Config {
+                key: format!("sweep.set.{key}"),
+                message: format!("`{part}` is not a table"),
+            })?;
+        }
+        here.insert(last.to_string(), value.clone());
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overrides_reach_nested_keys_and_unknown_keys_are_errors() {
+        let table: toml::Table = toml::from_str("[budget]\ncapital = 1.0\n").expect("toml");
+        let set: toml::Table =
+            toml::from_str("\"budget.capital\" = 2.0\n\"macro.tolerance\" = 0\n").expect("toml");
+        let merged = with_overrides(&table, &set).expect("merges");
+        let config = PlanConfig::from_table(Some(&merged)).expect("parses");
+        assert_eq!(config.budget.capital, Some(2.0));
+        assert_eq!(config.macro_level.tolerance, 0);
+        let bad: toml::Table = toml::from_str("[budget]\ncapitol = 1.0\n").expect("toml");
+        let err = PlanConfig::from_table(Some(&bad))
+            .expect_err("unknown key")
+            .to_string();
+        assert!(err.contains("capitol"), "{err}");
+    }
 }

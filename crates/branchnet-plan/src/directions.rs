@@ -138,7 +138,7 @@ pub fn directions(inputs: &Inputs<'_>, config: &MacroConfig, covered: &[bool]) -
                     "inclusion-floor".to_string()
                 });
             }
-            if quota != ideal[r] {
+            if quota != ideal[r] && band_excludes(ideal[r], s.branches, floors[r], config.max_change) {
                 reasons.push("change-capped".to_string());
             }
             let lo = quota.saturating_sub(config.tolerance).max(floors[r]);
@@ -218,6 +218,12 @@ pub fn apportion(total: usize, weights: &[f64], floors: &[usize]) -> Vec<usize> 
         }
         return out;
     }
+}
+
+/// Whether `ideal` lies outside the band a plan cycle may move a region with `today` branches.
+fn band_excludes(ideal: usize, today: usize, floor: usize, max_change: f64) -> bool {
+    let band = ((today as f64 * max_change).ceil() as usize).max(1);
+    ideal < today.saturating_sub(band).max(floor) || ideal > today + band
 }
 
 /// Clamps each ideal quota to today's count ± `max_change` (at least one branch), then moves the surplus

@@ -67,6 +67,8 @@ pub struct Layout {
     pub served_today: Vec<f64>,
     /// Wall time of the solve, seconds.
     pub seconds: f64,
+    /// What the layout could not apply (e.g. inclusion units without a branch today).
+    pub notes: Vec<String>,
 }
 
 /// The formats a plan may use: the configured ones, or a light branch when none is configured.
@@ -188,13 +190,15 @@ pub fn layout(
         Some(v) if v > 0.0 => (1.0 / v, 1.0 / (v * config.payback_years)),
         _ => (0.0, 0.0),
     };
+    let mut notes = Vec::new();
+    let inclusion = inclusion_units(inputs, config, &index, &sites, &mut notes)?;
     let mut problem = Relocation {
         existing,
         candidates,
         zones: problem_zones,
         quotas,
         budget,
-        inclusion: inclusion_units(inputs, config, &index)?,
+        inclusion,
         floors: Vec::new(),
         spacing: spacing_pairs(config, &sites, &index, &points),
         relocate_within_region: config.relocate_within_region,
@@ -240,6 +244,7 @@ pub fn layout(
         solution,
         served_today,
         seconds: started.elapsed().as_secs_f64(),
+        notes,
     })
 }
 
@@ -405,11 +410,14 @@ fn decay_levels(
 }
 
 /// Inclusion units: populated units of the inclusion level, each served by the sites within the radius of
-/// its population centre.
+/// its population centre. Units no branch serves today are left out unless `require-unserved` is set, and
+/// named in `notes`.
 fn inclusion_units(
     inputs: &Inputs<'_>,
     config: &PlanConfig,
     index: &SiteIndex,
+    sites: &[LayoutSite],
+    notes: &mut Vec<String>,
 ) -> Result<Vec<Inclusion>, PlanError> {
     let Some(rule) = &config.inclusion else {
         return Ok(Vec::new());
@@ -452,11 +460,30 @@ fn inclusion_units(
         });
     }
     let near = index.within(&centres, rule.radius_m);
+    let mut unserved = Vec::new();
     for (k, name) in names.into_iter().enumerate() {
-        units.push(Inclusion {
-            name,
-            sites: near.sites_of(k).to_vec(),
-        });
+        let sites_near = near.sites_of(k);
+        let served = sites_near
+            .iter()
+            .any(|&s| matches!(sites[s as usize].origin, Origin::Existing(_)));
+        if served || rule.require_unserved {
+            units.push(Inclusion {
+                name,
+                sites: sites_near.to_vec(),
+            });
+        } else {
+            unserved.push(name);
+        }
+    }
+    if !unserved.is_empty() {
+        notes.push(format!(
+            "{} {} unit(s) have no branch within {} m today and are not required to get one \
+             (set inclusion.require-unserved to require it): {}",
+            unserved.len(),
+            rule.level,
+            rule.radius_m,
+            unserved.join(", ")
+        ));
     }
     Ok(units)
 }

@@ -10,13 +10,15 @@
 //!   distance, ranked by the site score with their factor breakdown.
 //!
 //! [`plan()`] runs them on a scored scenario; the [`Plan`] holds the actions with their reasons, KPIs
-//! before and after (recomputed cell by cell, [`kpis`]), and the status of each stage.
+//! before and after (recomputed cell by cell, [`kpis`]), and the status of each stage; [`report`] writes the
+//! self-contained HTML report.
 #![deny(missing_docs)]
 
 pub mod actions;
 pub mod config;
 pub mod directions;
 mod error;
+mod export;
 pub mod inputs;
 pub mod kpis;
 pub mod layout;
@@ -24,14 +26,19 @@ pub mod micro;
 pub mod pairing;
 pub mod plan;
 pub mod reasons;
+pub mod report;
 mod run;
 mod service;
+pub mod sweep;
 pub mod zones;
 
 pub use config::PlanConfig;
 pub use error::PlanError;
+pub use export::write_plan;
 pub use plan::{
     Action, ActionKind, Direction, KpiComparison, Kpis, Place, Plan, RankedSite, RegionDirection, SiteChoice,
     StageStatus,
 };
+pub use report::{MapLayers, html_report, write_report};
 pub use run::{Branch, PlanRun, plan};
+pub use sweep::{SweepRow, sweep};

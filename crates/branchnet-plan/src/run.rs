@@ -177,6 +177,14 @@ pub fn plan(
         local_region: &local_region,
         dense: &dense,
         unlisted: &unlisted,
+        formats_today: &layout
+            .sites
+            .iter()
+            .filter_map(|s| match s.origin {
+                Origin::Existing(j) => Some(scenario.sites.all()[j].format),
+                _ => None,
+            })
+            .collect::<Vec<_>>(),
     });
     let branches = branches_after(&inputs, &layout, &action_list, config);
     for d in directions_after.iter_mut() {
@@ -465,7 +473,7 @@ fn notes(
     after: &Kpis,
 ) -> Vec<String> {
     let sol = &layout.solution;
-    let mut notes = Vec::new();
+    let mut notes = layout.notes.clone();
     if let Status::Infeasible { reason } = &sol.status {
         notes.push(format!("No plan meets every rule: {reason}. Nothing is changed."));
         return notes;

@@ -1,15 +1,13 @@
 //! What `branchnet solve` reports: the summary (text or JSON) and the assignment table.
 
 use std::fmt::Write as _;
-use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Context;
+use branchnet_io::write::{Values, write_csv, write_parquet};
 use branchnet_io::{FileFormat, file_format};
 use branchnet_optimize::Status;
-use polars::prelude::{Column, DataFrame, ParquetWriter};
 use serde_json::{Value, json};
 
 use super::input::Problem;
@@ -384,11 +382,6 @@ fn number(v: f64) -> String {
 }
 
 /// One column of the assignment table.
-enum Values {
-    Text(Vec<Option<String>>),
-    Number(Vec<Option<f64>>),
-    Flag(Vec<Option<bool>>),
-}
 
 /// Writes the plan: one row per demand point (`demand_id, site_id, cost`, `covered` when a radius was given,
 /// the model's own per-point figure), one row per (demand, site, share) for split assignments, or one row per
@@ -477,61 +470,10 @@ pub fn write_assignments(path: &Path, report: &Report, problem: &Problem) -> any
         }
     }
     match format {
-        FileFormat::Parquet => write_parquet(path, columns),
+        FileFormat::Parquet => write_parquet(path, &columns),
         _ => write_csv(path, &columns),
     }
-}
-
-fn write_parquet(path: &Path, columns: Vec<(&str, Values)>) -> anyhow::Result<()> {
-    let columns: Vec<Column> = columns
-        .into_iter()
-        .map(|(name, values)| match values {
-            Values::Text(v) => Column::new(name.into(), v),
-            Values::Number(v) => Column::new(name.into(), v),
-            Values::Flag(v) => Column::new(name.into(), v),
-        })
-        .collect();
-    let mut df = DataFrame::new_infer_height(columns)?;
-    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    ParquetWriter::new(file)
-        .finish(&mut df)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
-}
-
-fn write_csv(path: &Path, columns: &[(&str, Values)]) -> anyhow::Result<()> {
-    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    let mut w = BufWriter::new(file);
-    let names: Vec<&str> = columns.iter().map(|c| c.0).collect();
-    writeln!(w, "{}", names.join(","))?;
-    let height = columns.first().map_or(0, |(_, v)| match v {
-        Values::Text(v) => v.len(),
-        Values::Number(v) => v.len(),
-        Values::Flag(v) => v.len(),
-    });
-    for row in 0..height {
-        let fields: Vec<String> = columns
-            .iter()
-            .map(|(_, v)| match v {
-                Values::Text(v) => v[row].as_deref().map_or(String::new(), csv_field),
-                Values::Number(v) => v[row].map_or(String::new(), |x| x.to_string()),
-                Values::Flag(v) => v[row].map_or(String::new(), |x| x.to_string()),
-            })
-            .collect();
-        writeln!(w, "{}", fields.join(","))?;
-    }
-    w.flush()
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
-}
-
-/// A CSV field, quoted when it holds a comma, quote or line break.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
+    .with_context(|| format!("cannot write {}", path.display()))
 }
 
 #[cfg(test)]
@@ -541,8 +483,5 @@ mod tests {
         assert_eq!(super::number(875_247.0), "875247");
         assert_eq!(super::number(2_982.126_857_989), "2982.126858");
         assert_eq!(super::number(0.5), "0.5");
-        assert_eq!(super::csv_field("a,b"), "\"a,b\"");
-        assert_eq!(super::csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(super::csv_field("060750479.01"), "060750479.01");
     }
 }
