@@ -1,4 +1,6 @@
 //! What the `branchnet solve` tests share: running the binary.
+// Each test binary uses its own part of these helpers.
+#![allow(dead_code)]
 
 use std::process::{Command, Output};
 
