@@ -120,13 +120,13 @@ impl Verifier {
     fn coverage(&self, points: &[[f64; 2]]) -> (f64, f64, f64, f64) {
         let d = self.nearest(points);
         let pop = self.column("population");
-        let eld = self.column("elderly");
+        let eld = self.scenario.cells.column("elderly");
         let radius = |i: usize| if self.rural[i] { 5000.0 } else { 1000.0 };
         let (mut p, mut e) = (0.0, 0.0);
         for i in 0..d.len() {
             if d[i] <= radius(i) {
                 p += pop[i];
-                e += eld[i];
+                e += eld.map_or(0.0, |e| e[i]);
             }
         }
         let total: f64 = pop.iter().sum();
@@ -404,4 +404,41 @@ fn a_scenario_without_money_for_its_quotas_says_which_rules_conflict() {
     assert!(actions.iter().all(|a| a["action"] == "keep"));
     let kpis = std::fs::read_to_string(out.join("kpis.json")).expect("kpis.json");
     assert!(kpis.contains("the capital budget"));
+}
+
+#[test]
+fn singapore_plan_runs_on_real_data() {
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/singapore/scenario.toml");
+    let out = tempfile::tempdir().expect("temp dir");
+    let run = common::branchnet(&[
+        "plan",
+        scenario.to_str().expect("path"),
+        "--out",
+        out.path().to_str().expect("path"),
+        "--quiet",
+    ]);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let v = Verifier::new(&scenario);
+    let before: Vec<[f64; 2]> = v.scenario.sites.all().iter().map(|s| [s.x, s.y]).collect();
+    let branches = read_csv(&out.path().join("branches.csv"));
+    let after: Vec<[f64; 2]> = branches.iter().map(|b| [num(b, "x"), num(b, "y")]).collect();
+    assert_eq!(after.len(), 36);
+    let (pop_b, ..) = v.coverage(&before);
+    let (pop_a, ..) = v.coverage(&after);
+    assert!(pop_a > pop_b, "{pop_b} → {pop_a}");
+    let actions = read_csv(&out.path().join("actions.csv"));
+    let moves = actions.iter().filter(|a| a["action"] == "relocate").count();
+    assert!((1..=6).contains(&moves), "{moves} relocations");
+    // No candidate sites are listed: every move goes to a blank-area location, premises still to find.
+    for a in actions.iter().filter(|a| a["action"] == "relocate") {
+        assert!(
+            a["to_id"].starts_with("GEN-") && a["reasons"].contains("no-listed-site"),
+            "{a:?}"
+        );
+    }
 }

@@ -19,6 +19,7 @@ use geojson::{Feature, FeatureCollection, Geometry, JsonObject, Value as GeoValu
 use serde_json::json;
 
 use crate::report::{MapLayers, write_report};
+use crate::whole_region::with_regions;
 use crate::{ActionKind, Place, PlanError, PlanRun};
 
 /// Writes every export of `run` into `dir` (created if needed) and returns the files written.
@@ -66,7 +67,7 @@ pub fn write_plan(
     let text = serde_json::to_string_pretty(&kpis).map_err(|e| failed(&p, e))?;
     std::fs::write(&p, text).map_err(|e| failed(&p, e))?;
     let p = out("report.html");
-    let layers = MapLayers::from_scenario(scenario, demand, level);
+    let layers = MapLayers::from_scenario(&with_regions(scenario), demand, level);
     write_report(&run.plan, &layers, &p).map_err(|e| failed(&p, e))?;
     Ok(written)
 }

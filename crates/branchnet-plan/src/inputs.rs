@@ -72,11 +72,6 @@ impl<'a> Inputs<'a> {
                     ),
                 })?,
         };
-        if scenario.regions.levels().is_empty() {
-            return Err(PlanError::Missing(
-                "the plan sets quotas per region: the scenario needs at least one [[regions]] layer".into(),
-            ));
-        }
         let of_kind = |kind: SiteKind| -> Vec<usize> {
             (0..scenario.sites.len())
                 .filter(|&j| scenario.sites.all()[j].kind == kind)

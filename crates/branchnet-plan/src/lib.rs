@@ -30,6 +30,7 @@ pub mod report;
 mod run;
 mod service;
 pub mod sweep;
+mod whole_region;
 pub mod zones;
 
 pub use config::PlanConfig;
@@ -42,3 +43,4 @@ pub use plan::{
 pub use report::{MapLayers, html_report, write_report};
 pub use run::{Branch, PlanRun, plan};
 pub use sweep::{SweepRow, sweep};
+pub use whole_region::{WHOLE_REGION, with_regions};

@@ -17,6 +17,7 @@ use crate::kpis::{KpiContext, Network};
 use crate::layout::{Layout, Origin, formats, layout};
 use crate::micro::{Opened, choose};
 use crate::plan::{Action, ActionKind, KpiComparison, Kpis, Place, Plan, StageStatus};
+use crate::whole_region::with_regions;
 
 /// One branch of the network after the plan, as the exports and checks need it.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +57,7 @@ pub fn plan(
     reporter: &dyn Reporter,
 ) -> Result<PlanRun, PlanError> {
     check(config)?;
+    let scenario = &*with_regions(scenario);
     let inputs = Inputs::new(scenario, scores, config)?;
     let started = Instant::now();
     reporter.begin("macro: directions and quotas", None);
