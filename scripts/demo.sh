@@ -10,3 +10,5 @@ cargo build --release --workspace --all-targets
 "$CARGO_TARGET_DIR/release/branchnet" validate data/demo-city/scenario.toml --report "$out/validation.json"
 "$CARGO_TARGET_DIR/release/branchnet" score data/demo-city/scenario.toml --out "$out/scores"
 "$CARGO_TARGET_DIR/release/branchnet" gaps data/demo-city/scenario.toml --out "$out/gaps.geojson"
+# The plan: macro quotas, the relocation layout, micro sites; actions, KPIs, GeoJSON and the HTML report.
+"$CARGO_TARGET_DIR/release/branchnet" plan data/demo-city/scenario.toml --out "$out/plan"

@@ -442,3 +442,50 @@ fn singapore_plan_runs_on_real_data() {
         );
     }
 }
+
+#[test]
+fn a_sweep_compares_cost_against_coverage() {
+    // Singapore plans in a fraction of a second: sweep the number of moves allowed. Each run is proven
+    // optimal, and a looser bound can only serve more, so coverage does not fall along the sweep.
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/singapore/scenario.toml");
+    let folder = scenario
+        .parent()
+        .expect("folder")
+        .canonicalize()
+        .expect("absolute");
+    let text = std::fs::read_to_string(&scenario)
+        .expect("scenario")
+        .replace("path = \"", &format!("path = \"{}/", folder.display()));
+    let sweep = "\n[[plan.sweep]]\nname = \"none\"\nset = { \"budget.max-relocations\" = 0 }\n\
+                 [[plan.sweep]]\nname = \"two\"\nset = { \"budget.max-relocations\" = 2 }\n\
+                 [[plan.sweep]]\nname = \"six\"\nset = { \"budget.max-relocations\" = 6 }\n";
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let path = tmp.path().join("scenario.toml");
+    std::fs::write(&path, text + sweep).expect("written");
+    let out = tmp.path().join("out");
+    let run = common::branchnet(&[
+        "plan",
+        path.to_str().expect("path"),
+        "--out",
+        out.to_str().expect("path"),
+        "--quiet",
+    ]);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let rows = read_csv(&out.join("sweep.csv"));
+    let names: Vec<&str> = rows.iter().map(|r| r["name"].as_str()).collect();
+    assert_eq!(names, ["none", "two", "six"]);
+    assert!(rows.iter().all(|r| r["status"] == "optimal"), "{rows:?}");
+    let coverage: Vec<f64> = rows.iter().map(|r| num(r, "coverage_after")).collect();
+    assert_eq!(num(&rows[0], "changes"), 0.0);
+    assert!((coverage[0] - num(&rows[0], "coverage_before")).abs() < 1e-12);
+    assert!(
+        coverage[0] < coverage[1] && coverage[1] <= coverage[2],
+        "{coverage:?}"
+    );
+    assert!(stdout.contains("sweep:"), "{stdout}");
+}

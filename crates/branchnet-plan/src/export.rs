@@ -87,7 +87,7 @@ fn number(v: impl IntoIterator<Item = Option<f64>>) -> Values {
     Values::Number(v.into_iter().collect())
 }
 
-fn place_columns<'a>(prefix: &str, places: &[Option<&'a Place>]) -> Vec<(String, Values)> {
+fn place_columns(prefix: &str, places: &[Option<&Place>]) -> Vec<(String, Values)> {
     vec![
         (
             format!("{prefix}_id"),

@@ -381,8 +381,6 @@ fn number(v: f64) -> String {
     }
 }
 
-/// One column of the assignment table.
-
 /// Writes the plan: one row per demand point (`demand_id, site_id, cost`, `covered` when a radius was given,
 /// the model's own per-point figure), one row per (demand, site, share) for split assignments, or one row per
 /// chosen site for models without demand; empty (null) where a point has no site.

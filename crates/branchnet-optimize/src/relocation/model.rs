@@ -170,15 +170,15 @@ pub(super) fn build(problem: &Relocation, rules: &Rules, cuts: &[Cut], goal: Goa
         }
     }
     add_relocation_balance(&mut lp, problem, &cols);
-    if on(Rule::Capital) {
-        if let Some(b) = problem.budget.capital {
-            lp.add_row(..=b, capital_terms(problem, &cols));
-        }
+    if on(Rule::Capital)
+        && let Some(b) = problem.budget.capital
+    {
+        lp.add_row(..=b, capital_terms(problem, &cols));
     }
-    if on(Rule::Annual) {
-        if let Some(b) = problem.budget.annual {
-            lp.add_row(..=b, annual_terms(problem, &cols));
-        }
+    if on(Rule::Annual)
+        && let Some(b) = problem.budget.annual
+    {
+        lp.add_row(..=b, annual_terms(problem, &cols));
     }
     if on(Rule::Counts) {
         add_count_limits(&mut lp, problem, &cols);
