@@ -171,6 +171,35 @@ fn close(a: f64, b: f64, what: &str) {
     );
 }
 
+/// A scenario under `data/` as text, with its paths made absolute, so that an edited copy can live elsewhere.
+fn scenario_text(relative: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data")
+        .join(relative);
+    let folder = path.parent().expect("folder").canonicalize().expect("absolute");
+    std::fs::read_to_string(&path)
+        .expect("scenario")
+        .replace("path = \"", &format!("path = \"{}/", folder.display()))
+}
+
+/// Runs `branchnet plan` on a scenario written from `text` into a temp dir; returns the run, its stdout and
+/// the dir (the exports are in `out/` below it).
+fn plan_text(text: &str) -> (std::process::Output, String, tempfile::TempDir) {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let path = tmp.path().join("scenario.toml");
+    std::fs::write(&path, text).expect("written");
+    let out = tmp.path().join("out");
+    let run = common::branchnet(&[
+        "plan",
+        path.to_str().expect("path"),
+        "--out",
+        out.to_str().expect("path"),
+        "--quiet",
+    ]);
+    let stdout = String::from_utf8_lossy(&run.stdout).into_owned();
+    (run, stdout, tmp)
+}
+
 #[test]
 fn demo_city_plan_holds_every_rule_and_its_kpis_recompute() {
     let out = tempfile::tempdir().expect("temp dir");
@@ -369,24 +398,9 @@ fn demo_city_plan_holds_every_rule_and_its_kpis_recompute() {
 
 #[test]
 fn a_scenario_without_money_for_its_quotas_says_which_rules_conflict() {
-    let demo = demo();
-    let folder = demo.parent().expect("folder").canonicalize().expect("absolute");
-    let text = std::fs::read_to_string(&demo).expect("scenario");
-    let text = text
-        .replace("path = \"", &format!("path = \"{}/", folder.display()))
-        .replace("capital = 40_000_000", "capital = 0");
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let scenario = tmp.path().join("scenario.toml");
-    std::fs::write(&scenario, text).expect("written");
+    let text = scenario_text("demo-city/scenario.toml").replace("capital = 40_000_000", "capital = 0");
+    let (run, stdout, tmp) = plan_text(&text);
     let out = tmp.path().join("out");
-    let run = common::branchnet(&[
-        "plan",
-        scenario.to_str().expect("path"),
-        "--out",
-        out.to_str().expect("path"),
-        "--quiet",
-    ]);
-    let stdout = String::from_utf8_lossy(&run.stdout);
     assert_eq!(
         run.status.code(),
         Some(2),
@@ -447,30 +461,11 @@ fn singapore_plan_runs_on_real_data() {
 fn a_sweep_compares_cost_against_coverage() {
     // Singapore plans in a fraction of a second: sweep the number of moves allowed. Each run is proven
     // optimal, and a looser bound can only serve more, so coverage does not fall along the sweep.
-    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/singapore/scenario.toml");
-    let folder = scenario
-        .parent()
-        .expect("folder")
-        .canonicalize()
-        .expect("absolute");
-    let text = std::fs::read_to_string(&scenario)
-        .expect("scenario")
-        .replace("path = \"", &format!("path = \"{}/", folder.display()));
     let sweep = "\n[[plan.sweep]]\nname = \"none\"\nset = { \"budget.max-relocations\" = 0 }\n\
                  [[plan.sweep]]\nname = \"two\"\nset = { \"budget.max-relocations\" = 2 }\n\
                  [[plan.sweep]]\nname = \"six\"\nset = { \"budget.max-relocations\" = 6 }\n";
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let path = tmp.path().join("scenario.toml");
-    std::fs::write(&path, text + sweep).expect("written");
+    let (run, stdout, tmp) = plan_text(&(scenario_text("singapore/scenario.toml") + sweep));
     let out = tmp.path().join("out");
-    let run = common::branchnet(&[
-        "plan",
-        path.to_str().expect("path"),
-        "--out",
-        out.to_str().expect("path"),
-        "--quiet",
-    ]);
-    let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(
         run.status.success(),
         "{stdout}\n{}",
@@ -488,4 +483,16 @@ fn a_sweep_compares_cost_against_coverage() {
         "{coverage:?}"
     );
     assert!(stdout.contains("sweep:"), "{stdout}");
+}
+
+#[test]
+fn a_scenario_with_nothing_to_improve_says_so() {
+    // Singapore without moves: no listed candidates and no new licences leave nothing to change.
+    let text = scenario_text("singapore/scenario.toml").replace("max-relocations = 6", "max-relocations = 0");
+    let (run, stdout, tmp) = plan_text(&text);
+    let out = tmp.path().join("out");
+    assert!(run.status.success(), "{stdout}");
+    assert!(stdout.contains("Nothing to improve"), "{stdout}");
+    let kpis = std::fs::read_to_string(out.join("kpis.json")).expect("kpis.json");
+    assert!(kpis.contains("Nothing to improve"));
 }

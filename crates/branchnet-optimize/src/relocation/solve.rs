@@ -169,22 +169,7 @@ fn decode(problem: &Relocation, cols: &Columns, values: &[f64], capacities: bool
                 })
         })
         .collect();
-    let mut plan = RelocationPlan {
-        status: Status::Optimal,
-        conflict: None,
-        objective: f64::NAN,
-        bound: f64::NAN,
-        gap: f64::NAN,
-        existing,
-        candidates,
-        served: Vec::new(),
-        flows: Vec::new(),
-        value: 0.0,
-        capital: 0.0,
-        annual: 0.0,
-        cuts: 0,
-        solves: 0,
-    };
+    let mut plan = unsolved(Status::Optimal, existing, candidates, Vec::new());
     plan.served = problem
         .zones
         .iter()
@@ -260,18 +245,37 @@ fn finish(problem: &Relocation, plan: &mut RelocationPlan, bound: f64, proven: b
     };
 }
 
+/// Today's network unchanged, for a program without a plan.
 fn infeasible(problem: &Relocation, conflict: super::Conflict) -> RelocationPlan {
+    let status = Status::Infeasible {
+        reason: conflict.to_string(),
+    };
+    let mut plan = unsolved(
+        status,
+        vec![ExistingDecision::Keep; problem.existing.len()],
+        vec![None; problem.candidates.len()],
+        vec![0.0; problem.zones.len()],
+    );
+    plan.conflict = Some(conflict);
+    plan
+}
+
+/// A plan of these decisions whose figures are still to be computed.
+fn unsolved(
+    status: Status,
+    existing: Vec<ExistingDecision>,
+    candidates: Vec<Option<Opening>>,
+    served: Vec<f64>,
+) -> RelocationPlan {
     RelocationPlan {
-        status: Status::Infeasible {
-            reason: conflict.to_string(),
-        },
-        conflict: Some(conflict),
+        status,
+        conflict: None,
         objective: f64::NAN,
         bound: f64::NAN,
         gap: f64::NAN,
-        existing: vec![ExistingDecision::Keep; problem.existing.len()],
-        candidates: vec![None; problem.candidates.len()],
-        served: vec![0.0; problem.zones.len()],
+        existing,
+        candidates,
+        served,
         flows: Vec::new(),
         value: 0.0,
         capital: 0.0,
