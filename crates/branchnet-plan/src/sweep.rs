@@ -38,7 +38,7 @@ pub struct SweepRow {
 /// Runs every sweep entry of the `[plan]` table.
 ///
 /// # Errors
-/// An entry whose settings do not parse, or a plan that fails (see [`plan`]).
+/// An entry whose settings do not parse, or a plan that fails (see [`plan()`](crate::plan())).
 pub fn sweep(
     scenario: &Scenario,
     scores: &Scores,
