@@ -496,3 +496,39 @@ fn a_scenario_with_nothing_to_improve_says_so() {
     let kpis = std::fs::read_to_string(out.join("kpis.json")).expect("kpis.json");
     assert!(kpis.contains("Nothing to improve"));
 }
+
+#[test]
+fn the_capture_objective_wins_market_share() {
+    // Huff capture instead of coverage, with a short time limit: a plan with a finite gap either way, and
+    // a larger share of the market than today's network (the coverage plan raises it less).
+    let text = scenario_text("demo-city/scenario.toml")
+        .replace(
+            "min-spacing-m = 300",
+            "min-spacing-m = 300\nobjective = \"capture\"",
+        )
+        .replace("time-limit-s = 60 ", "time-limit-s = 25 ");
+    let (run, stdout, tmp) = plan_text(&text);
+    assert!(
+        run.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let kpis: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("out/kpis.json")).expect("kpis"))
+            .expect("json");
+    let share = |when: &str| kpis[when]["market_share"].as_f64().expect("a share");
+    assert!(
+        share("after") > share("before") + 0.01,
+        "{} → {}",
+        share("before"),
+        share("after")
+    );
+    let meso = kpis["stages"]
+        .as_array()
+        .expect("stages")
+        .iter()
+        .find(|s| s["stage"] == "meso")
+        .cloned();
+    let gap = meso.as_ref().and_then(|m| m["gap"].as_f64()).expect("a gap");
+    assert!(gap.is_finite() && gap < 0.5, "{meso:?}");
+}

@@ -2,7 +2,7 @@
 
 use branchnet_optimize::relocation::{
     Budget, Candidate, Existing, ExistingDecision, Floor, Inclusion, Range, Relocation, Rule, Variant, Zone,
-    solve_relocation,
+    ZoneCapture, solve_relocation,
 };
 use branchnet_optimize::{SolveOptions, Status};
 
@@ -38,6 +38,7 @@ fn zone(sites: &[u32], value: f64) -> Zone {
     Zone {
         levels: vec![(sites.to_vec(), value)],
         load: value,
+        capture: None,
     }
 }
 
@@ -229,6 +230,7 @@ fn decay_levels_pay_for_nearness_and_floors_hold() {
             Zone {
                 levels: vec![(vec![0, 1], 5.0), (vec![1], 5.0)],
                 load: 1.0,
+                capture: None,
             },
             zone(&[0], 0.0),
         ],
@@ -269,4 +271,46 @@ fn spacing_keeps_new_branches_apart() {
     let plan = solve_relocation(&problem, &options()).expect("solves");
     assert_eq!(plan.value, 6.0);
     assert!(plan.candidates[0].is_some() && plan.candidates[1].is_none());
+}
+
+#[test]
+fn huff_capture_rewards_the_stronger_site_by_its_share() {
+    // One zone worth 10 against competitors of attraction 1. Today's branch (site 0) has attraction 1:
+    // share 1/2, value 5. The candidate (site 1) has attraction 3: moving there gives 3/4 (7.5); keeping
+    // both (a new branch) gives 4/5 (8).
+    let capture_zone = Zone {
+        levels: vec![(vec![0, 1], 10.0)],
+        load: 0.0,
+        capture: Some(ZoneCapture {
+            attraction: vec![1.0, 3.0],
+            competitors: 1.0,
+        }),
+    };
+    let mut problem = Relocation {
+        existing: vec![branch(0.0)],
+        candidates: vec![candidate(0.0, 0.0)],
+        zones: vec![capture_zone],
+        quotas: vec![Range::default()],
+        budget: Budget {
+            max_openings: Some(0),
+            ..Budget::default()
+        },
+        ..Relocation::default()
+    };
+    let plan = solve_relocation(&problem, &options()).expect("solves");
+    assert_eq!(plan.status, Status::Optimal);
+    assert_eq!(plan.existing, vec![ExistingDecision::Relocate]);
+    assert!((plan.value - 7.5).abs() < 1e-9, "{}", plan.value);
+    assert!(
+        (plan.bound - 7.5).abs() < 1e-6,
+        "the tangents close the bound: {}",
+        plan.bound
+    );
+
+    problem.budget.max_openings = None;
+    let plan = solve_relocation(&problem, &options()).expect("solves");
+    assert_eq!(plan.status, Status::Optimal);
+    assert_eq!(plan.existing, vec![ExistingDecision::Keep]);
+    assert!(plan.candidates[0].is_some());
+    assert!((plan.value - 8.0).abs() < 1e-9, "{}", plan.value);
 }

@@ -62,6 +62,9 @@ pub struct PlanConfig {
     /// Whether blank areas (the gaps model) become candidate locations besides the listed sites (default
     /// true).
     pub blank_area_locations: bool,
+    /// What the layout maximises: `coverage` (demand within the service radius, the default) or `capture`
+    /// (the Huff share of that demand the bank wins against the competitors within the radius).
+    pub objective: Objective,
     /// Wall-clock limit of the layout solve, seconds (default 60).
     pub time_limit_s: f64,
     /// Relative MIP gap at which the layout may stop (default 1e-4).
@@ -108,6 +111,7 @@ impl Default for PlanConfig {
             walking_distance_m: 500.0,
             relocate_within_region: false,
             blank_area_locations: true,
+            objective: Objective::Coverage,
             time_limit_s: 60.0,
             gap: 1e-4,
             change_penalty: 0.5,
@@ -125,6 +129,18 @@ impl Default for PlanConfig {
             sweep: Vec::new(),
         }
     }
+}
+
+/// What the layout maximises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Objective {
+    /// Demand within the service radius of an open branch (with the service decay, if any).
+    #[default]
+    Coverage,
+    /// Huff-captured demand: each zone's demand times the bank's share of the attraction (counters × `d⁻²`
+    /// beyond 100 m) of the branches within its service radius, competitors included.
+    Capture,
 }
 
 /// Service radii (and an optional decay) of the layout and the KPIs.

@@ -17,7 +17,7 @@ pub enum PlanError {
     Missing(String),
     /// The layout model could not be built or solved.
     #[error("layout: {0}")]
-    Optimize(#[from] branchnet_optimize::OptimizeError),
+    Optimize(branchnet_optimize::OptimizeError),
     /// Writing an export failed.
     #[error("writing {path}: {message}")]
     Write {
@@ -26,4 +26,11 @@ pub enum PlanError {
         /// What failed.
         message: String,
     },
+}
+
+// Not `#[from]`: that would make the error its source too, and error chains would print its message twice.
+impl From<branchnet_optimize::OptimizeError> for PlanError {
+    fn from(e: branchnet_optimize::OptimizeError) -> Self {
+        PlanError::Optimize(e)
+    }
 }

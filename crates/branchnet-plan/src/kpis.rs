@@ -21,6 +21,15 @@ use crate::plan::Kpis;
 /// Reach of the capture model, metres.
 const CAPTURE_CUTOFF_M: f64 = 5_000.0;
 
+/// The distance weight of Huff capture: `d⁻²`, flat within 100 m, nothing beyond `cutoff`.
+pub fn capture_decay(cutoff: f64) -> Decay {
+    Decay::Power {
+        beta: 2.0,
+        min_distance: 100.0,
+        cutoff: Some(cutoff),
+    }
+}
+
 /// An own network: its open branches.
 #[derive(Debug, Clone, Default)]
 pub struct Network {
@@ -116,11 +125,7 @@ impl KpiContext<'_> {
         let cells = &inputs.scenario.cells;
         let cell_points: Vec<[f64; 2]> = cells.x().iter().zip(cells.y()).map(|(&x, &y)| [x, y]).collect();
         let pairs = SiteIndex::new(&points).within(&cell_points, CAPTURE_CUTOFF_M);
-        let decay = Decay::Power {
-            beta: 2.0,
-            min_distance: 100.0,
-            cutoff: Some(CAPTURE_CUTOFF_M),
-        };
+        let decay = capture_decay(CAPTURE_CUTOFF_M);
         let capture = huff_capture(&pairs, inputs.demand, &log_attr, &decay, &own);
         let captured: f64 = capture
             .captured

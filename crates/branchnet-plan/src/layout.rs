@@ -11,15 +11,16 @@ use branchnet_core::{BranchFormat, RegionIdx, Reporter, Site};
 use branchnet_optimize::SolveOptions;
 use branchnet_optimize::relocation::{
     Budget, Candidate, Existing, Floor, Inclusion, Range, Relocation, RelocationPlan, Variant, Zone,
-    routed_shares, solve_relocation,
+    ZoneCapture, routed_shares, solve_relocation,
 };
 use branchnet_spatial::SiteIndex;
 use tracing::{debug, info};
 
 use crate::PlanError;
-use crate::config::{Amount, FormatConfig, PlanConfig};
+use crate::config::{Amount, FormatConfig, Objective, PlanConfig};
 use crate::directions::Macro;
 use crate::inputs::Inputs;
+use crate::kpis::capture_decay;
 use crate::zones::{self, Zones};
 
 /// Where a layout site comes from.
@@ -116,7 +117,7 @@ pub fn layout(
     let format_list: Vec<BranchFormat> = formats.iter().map(|(f, _)| *f).collect();
     let points: Vec<[f64; 2]> = sites.iter().map(|s| [s.x, s.y]).collect();
     let index = SiteIndex::new(&points);
-    let problem_zones = zone_levels(inputs, config, &zones, &index);
+    let mut problem_zones = zone_levels(inputs, config, &zones, &index);
     reporter.end(&format!("{} zones, {} sites", zones.len(), sites.len()));
 
     let scenario = inputs.scenario;
@@ -161,6 +162,21 @@ pub fn layout(
                 });
             }
         }
+    }
+    if config.objective == Objective::Capture {
+        let strength: Vec<f64> = sites
+            .iter()
+            .map(|s| match &s.origin {
+                Origin::Existing(j) => f64::from(scenario.sites.all()[*j].counters.unwrap_or(1).max(1)),
+                _ => f64::from(
+                    formats
+                        .iter()
+                        .find(|(_, f)| f.open)
+                        .map_or(1, |(_, f)| f.counters.max(1)),
+                ),
+            })
+            .collect();
+        add_markets(inputs, &zones, &points, &strength, &mut problem_zones);
     }
     let today_annual: f64 = existing.iter().map(|e: &Existing| e.keep.annual).sum();
     let quotas = macro_level
@@ -370,9 +386,56 @@ fn zone_levels(inputs: &Inputs<'_>, config: &PlanConfig, zones: &Zones, index: &
             Zone {
                 levels,
                 load: zones.load[q],
+                capture: None,
             }
         })
         .collect()
+}
+
+/// Each zone's Huff market: the attraction of every layout site in its reach (`strength · d⁻²`) and of the
+/// competitors within the same radius (their counters, same weight).
+fn add_markets(inputs: &Inputs<'_>, zones: &Zones, points: &[[f64; 2]], strength: &[f64], out: &mut [Zone]) {
+    let sites = inputs.scenario.sites.all();
+    let rivals: Vec<[f64; 2]> = inputs
+        .competitors
+        .iter()
+        .map(|&j| [sites[j].x, sites[j].y])
+        .collect();
+    let rival_strength: Vec<f64> = inputs
+        .competitors
+        .iter()
+        .map(|&j| f64::from(sites[j].counters.unwrap_or(1).max(1)))
+        .collect();
+    let centres: Vec<[f64; 2]> = zones.x.iter().zip(&zones.y).map(|(&x, &y)| [x, y]).collect();
+    let index = SiteIndex::new(&rivals);
+    let urban = index.within(&centres, inputs.radius_m);
+    let rural = index.within(&centres, inputs.rural_radius_m);
+    for (q, zone) in out.iter_mut().enumerate() {
+        let Some((reach, _)) = zone.levels.first() else {
+            continue;
+        };
+        let radius = if zones.rural[q] {
+            inputs.rural_radius_m
+        } else {
+            inputs.radius_m
+        };
+        let decay = capture_decay(radius);
+        let weight = |p: [f64; 2]| decay.weight((p[0] - centres[q][0]).hypot(p[1] - centres[q][1]));
+        let attraction = reach
+            .iter()
+            .map(|&s| strength[s as usize] * weight(points[s as usize]))
+            .collect();
+        let near = if zones.rural[q] { &rural } else { &urban };
+        let competitors = near
+            .sites_of(q)
+            .iter()
+            .map(|&k| rival_strength[k as usize] * weight(rivals[k as usize]))
+            .sum();
+        zone.capture = Some(ZoneCapture {
+            attraction,
+            competitors,
+        });
+    }
 }
 
 /// Levels of one zone under a decay, weights rounded down to tenths: level `k` holds the sites of weight

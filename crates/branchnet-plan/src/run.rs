@@ -260,6 +260,12 @@ fn check(config: &PlanConfig) -> Result<(), PlanError> {
             );
         }
     }
+    if config.objective == crate::config::Objective::Capture && config.service.decay.is_some() {
+        return bad(
+            "service.decay",
+            "the capture objective weighs distance by Huff's d⁻²; drop the service decay".into(),
+        );
+    }
     if let Some(decay) = &config.service.decay {
         decay
             .check()

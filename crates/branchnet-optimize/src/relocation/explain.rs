@@ -11,7 +11,7 @@ use std::time::Instant;
 use highs::Sense;
 
 use super::Relocation;
-use super::model::{Cut, Goal, Rules, build};
+use super::model::{Cut, Goal, Rules, Tangent, build};
 use crate::mip::{MipOutcome, solve};
 use crate::{OptimizeError, SolveOptions};
 
@@ -129,6 +129,7 @@ impl fmt::Display for Conflict {
 pub(super) fn explain(
     problem: &Relocation,
     cuts: &[Cut],
+    tangents: &[Tangent],
     options: &SolveOptions,
     deadline: Option<Instant>,
 ) -> Result<Conflict, OptimizeError> {
@@ -143,7 +144,7 @@ pub(super) fn explain(
         }
         let mut trial = active;
         trial[rule.index()] = false;
-        match feasible(problem, &trial, cuts, options, deadline)? {
+        match feasible(problem, &trial, cuts, tangents, options, deadline)? {
             Some(false) => active = trial,
             Some(true) => {}
             None => minimal = false,
@@ -160,7 +161,7 @@ pub(super) fn explain(
         };
         let mut others = active;
         others[rule.index()] = false;
-        if let Some(least) = least(problem, &others, cuts, goal, options, deadline)? {
+        if let Some(least) = least(problem, &others, cuts, tangents, goal, options, deadline)? {
             details.push(format!(
                 "the other rules need {} of at least {least:.0}, the budget is {budget:.0}",
                 if rule == Rule::Capital {
@@ -198,13 +199,14 @@ fn feasible(
     problem: &Relocation,
     rules: &Rules,
     cuts: &[Cut],
+    tangents: &[Tangent],
     options: &SolveOptions,
     deadline: Option<Instant>,
 ) -> Result<Option<bool>, OptimizeError> {
     let Some(test) = test_options(options, deadline) else {
         return Ok(None);
     };
-    let (lp, _) = build(problem, rules, cuts, Goal::Feasible);
+    let (lp, _) = build(problem, rules, cuts, tangents, Goal::Feasible);
     Ok(match solve(lp, Sense::Minimise, &test, None) {
         Ok(MipOutcome::Infeasible) => Some(false),
         Ok(MipOutcome::Plan { .. }) => Some(true),
@@ -218,6 +220,7 @@ fn least(
     problem: &Relocation,
     rules: &Rules,
     cuts: &[Cut],
+    tangents: &[Tangent],
     goal: Goal,
     options: &SolveOptions,
     deadline: Option<Instant>,
@@ -225,7 +228,7 @@ fn least(
     let Some(test) = test_options(options, deadline) else {
         return Ok(None);
     };
-    let (lp, _) = build(problem, rules, cuts, goal);
+    let (lp, _) = build(problem, rules, cuts, tangents, goal);
     Ok(match solve(lp, Sense::Minimise, &test, None) {
         Ok(MipOutcome::Plan { bound, .. }) if bound.is_finite() => Some(bound),
         Ok(_) | Err(OptimizeError::Solver(_)) => None,

@@ -27,6 +27,14 @@
 //! stall the LP at city scale) and the cuts it needs are few. A plan left unrouted when the time limit
 //! strikes is repaired by serving only what the flow routes.
 //!
+//! **Capture instead of coverage.** A zone with a [`ZoneCapture`] earns its value times the share Huff's
+//! rule gives the bank, `g(S) = S / (S + C)`, with `S = Σ_{s open} a_s` the attraction of the open sites
+//! reaching it and `C` the competitors'. `g` is concave, so its tangents bound it from above: the served
+//! share is capped by the tangent at today's `S` from the start, and by the tangent at each plan's `S`
+//! where the plan's share exceeds `g` (outer approximation, as Ljubić & Moreno 2018 do for maximum
+//! capture); HiGHS re-solves until no zone is over its share. The captured share is also what the zone
+//! loads on capacity.
+//!
 //! **Infeasible scenarios** are explained by a deletion filter over the rule families (budgets, bounds,
 //! quotas, inclusion, floors, spacing, protected branches): the families that together admit no plan, each
 //! needed for the conflict (see [`Conflict`]).
@@ -39,6 +47,7 @@ mod solve;
 use crate::Status;
 
 pub use explain::{Conflict, Rule};
+
 pub use solve::{routed_shares, solve_relocation};
 
 /// One way a site can be open: a format with its one-off cost, annual cost and capacity.
@@ -94,6 +103,28 @@ pub struct Zone {
     pub levels: Vec<(Vec<u32>, f64)>,
     /// Load on the serving site's capacity when the zone is served in full.
     pub load: f64,
+    /// The zone's Huff market, when the objective is captured demand (one level then).
+    pub capture: Option<ZoneCapture>,
+}
+
+/// The Huff market of a zone: the attraction each reaching site adds when open, and the competitors'.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ZoneCapture {
+    /// Attraction `a_s` of each site of the zone's widest level, in its order (`A_s · w(d)`).
+    pub attraction: Vec<f64>,
+    /// Competitors' attraction `C` (`Σ A_k · w(d)` over the competitors reaching the zone).
+    pub competitors: f64,
+}
+
+impl ZoneCapture {
+    /// The share `g(S) = S / (S + C)` at own attraction `S` (0 when no own site is open).
+    pub fn share(&self, own: f64) -> f64 {
+        if own <= 0.0 {
+            0.0
+        } else {
+            own / (own + self.competitors)
+        }
+    }
 }
 
 /// A lower bound on a weighted served total (`Σ_q weight_q · served_q ≥ min`).
@@ -230,6 +261,8 @@ pub struct RelocationPlan {
     pub annual: f64,
     /// Capacity cuts added.
     pub cuts: usize,
+    /// Capture tangents added (beyond the one at today's network per zone).
+    pub tangents: usize,
     /// MIP solves.
     pub solves: usize,
 }

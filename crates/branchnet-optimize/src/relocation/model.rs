@@ -12,6 +12,13 @@ pub(super) struct Cut {
     pub sites: Vec<u32>,
 }
 
+/// A tangent of a zone's capture share at own attraction `at`: `z ≤ g(at) + g'(at)·(S − at)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Tangent {
+    pub zone: u32,
+    pub at: f64,
+}
+
 /// The columns of one built model.
 pub(super) struct Columns {
     pub keep: Vec<Col>,
@@ -80,8 +87,15 @@ pub(super) enum Goal {
     LeastAnnual,
 }
 
-/// Builds the program for `goal` with the rules switched on in `rules` and the capacity cuts found so far.
-pub(super) fn build(problem: &Relocation, rules: &Rules, cuts: &[Cut], goal: Goal) -> (RowProblem, Columns) {
+/// Builds the program for `goal` with the rules switched on in `rules` and the capacity cuts and capture
+/// tangents found so far.
+pub(super) fn build(
+    problem: &Relocation,
+    rules: &Rules,
+    cuts: &[Cut],
+    tangents: &[Tangent],
+    goal: Goal,
+) -> (RowProblem, Columns) {
     let on = |rule: Rule| rules[rule.index()];
     let weight = |annual: f64, capital: f64, changes: f64| match goal {
         Goal::Plan => {
@@ -168,6 +182,9 @@ pub(super) fn build(problem: &Relocation, rules: &Rules, cuts: &[Cut], goal: Goa
         for l in 1..zone.levels.len() {
             lp.add_row(..=0.0, [(cols.levels[q][l], 1.0), (cols.levels[q][0], -1.0)]);
         }
+    }
+    for t in tangents {
+        add_tangent(&mut lp, problem, &cols, *t);
     }
     add_relocation_balance(&mut lp, problem, &cols);
     if on(Rule::Capital)
@@ -361,4 +378,30 @@ fn add_cut(lp: &mut RowProblem, problem: &Relocation, cols: &Columns, cut: &Cut)
         }
     }
     lp.add_row(..=0.0, row);
+}
+
+/// `z_q0 − g'(at)·Σ_s a_s open(s) ≤ g(at) − g'(at)·at`, with `g(S) = S/(S + C)`, `g'(S) = C/(S + C)²`.
+fn add_tangent(lp: &mut RowProblem, problem: &Relocation, cols: &Columns, t: Tangent) {
+    let q = t.zone as usize;
+    let zone = &problem.zones[q];
+    let (Some(capture), Some((sites, _)), Some(&z)) =
+        (&zone.capture, zone.levels.first(), cols.levels[q].first())
+    else {
+        return;
+    };
+    let c = capture.competitors;
+    if c <= 0.0 || t.at <= 0.0 {
+        // Without competitors the share is 1 wherever a site is open: the level row says so already.
+        return;
+    }
+    let slope = c / ((t.at + c) * (t.at + c));
+    let mut row = vec![(z, 1.0)];
+    for (&s, &a) in sites.iter().zip(&capture.attraction) {
+        row.extend(
+            cols.open_terms(s as usize)
+                .into_iter()
+                .map(|(col, v)| (col, -slope * a * v)),
+        );
+    }
+    lp.add_row(..=capture.share(t.at) - slope * t.at, row);
 }

@@ -8,7 +8,7 @@ use tracing::debug;
 
 use super::explain::{Rule, explain};
 use super::flow::route;
-use super::model::{Columns, Cut, Goal, Rules, build};
+use super::model::{Columns, Cut, Goal, Rules, Tangent, build};
 use super::{ExistingDecision, Opening, Relocation, RelocationPlan, Variant};
 use crate::mip::{MipOutcome, solve};
 use crate::solution::relative_gap;
@@ -42,20 +42,29 @@ pub fn solve_relocation(
     }
     let all: Rules = [true; Rule::ALL.len()];
     let capacities = problem.has_capacities();
+    let capture = problem.zones.iter().any(|z| z.capture.is_some());
     let mut cuts: Vec<Cut> = Vec::new();
+    let mut tangents = first_tangents(problem);
     let mut solves = 0;
+    // The last plan with its served shares cut back to what it really serves: feasible for every later
+    // round (tangents lie above the share, routed loads meet every Hall cut), so a round the time limit
+    // stops still returns a plan.
+    let mut start: Option<Vec<f64>> = None;
+    // Every round's model relaxes the full program (its cuts and tangents are valid for every plan), so
+    // the least of their bounds holds — also when the last round stopped before it had one.
+    let mut best_bound = f64::INFINITY;
     loop {
         let mut round = options.clone();
         if let Some(deadline) = deadline {
             let left = deadline.saturating_duration_since(Instant::now()).as_secs_f64();
             round.time_limit_s = Some(left.max(0.5));
         }
-        let (lp, cols) = build(problem, &all, &cuts, Goal::Plan);
+        let (lp, cols) = build(problem, &all, &cuts, &tangents, Goal::Plan);
         solves += 1;
-        let outcome = solve(lp, Sense::Maximise, &round, None)?;
+        let outcome = solve(lp, Sense::Maximise, &round, start.take())?;
         let (values, bound, proven) = match outcome {
             MipOutcome::Infeasible => {
-                let conflict = explain(problem, &cuts, options, deadline)?;
+                let conflict = explain(problem, &cuts, &tangents, options, deadline)?;
                 return Ok(infeasible(problem, conflict));
             }
             MipOutcome::Plan {
@@ -64,36 +73,122 @@ pub fn solve_relocation(
                 proven,
             } => (values, bound, proven),
         };
-        let mut plan = decode(problem, &cols, &values, capacities);
-        plan.solves = solves;
-        if !capacities {
-            finish(problem, &mut plan, bound, proven);
-            return Ok(plan);
+        if bound.is_finite() {
+            best_bound = best_bound.min(bound);
         }
-        let routing = route_plan(problem, &plan);
+        let bound = best_bound;
+        let mut plan = decode(problem, &cols, &values, capacities || capture);
+        plan.solves = solves;
+        let new_tangents = if capture {
+            cap_at_share(problem, &mut plan)
+        } else {
+            Vec::new()
+        };
+        let routing = capacities.then(|| route_plan(problem, &plan));
+        let new_cuts = routing.as_ref().map_or(0, |r| r.cuts.len());
         let out_of_time = deadline.is_some_and(|d| Instant::now() >= d);
         debug!(
             round = solves,
-            new_cuts = routing.cuts.len(),
+            new_cuts,
+            new_tangents = new_tangents.len(),
             cuts = cuts.len(),
+            tangents = tangents.len(),
             elapsed = ?started.elapsed(),
-            "relocation: capacity check"
+            "relocation: capacity and capture check"
         );
-        if routing.cuts.is_empty() || out_of_time || solves > MAX_CUT_ROUNDS {
-            let routed_all = routing.cuts.is_empty();
+        let settled = new_cuts == 0 && new_tangents.is_empty();
+        if let Some(routing) = &routing {
             for (q, served) in plan.served.iter_mut().enumerate() {
                 let load = problem.zones[q].load;
                 if load > 0.0 {
                     *served = served.min(routing.routed[q] / load);
                 }
             }
-            plan.flows = routing.flows;
+        }
+        if settled || out_of_time || solves > MAX_CUT_ROUNDS {
+            if let Some(routing) = routing {
+                plan.flows = routing.flows;
+            }
             plan.cuts = cuts.len();
-            finish(problem, &mut plan, bound, proven && routed_all);
+            plan.tangents = tangents.len();
+            finish(problem, &mut plan, bound, proven && settled);
             return Ok(plan);
         }
-        cuts.extend(routing.cuts);
+        start = Some(start_values(problem, &cols, values, &plan));
+        if let Some(routing) = routing {
+            cuts.extend(routing.cuts);
+        }
+        tangents.extend(new_tangents);
     }
+}
+
+/// HiGHS's values with each zone's level columns set to the plan's served share (inner levels: where
+/// one of their sites is open).
+fn start_values(
+    problem: &Relocation,
+    cols: &Columns,
+    mut values: Vec<f64>,
+    plan: &RelocationPlan,
+) -> Vec<f64> {
+    for (q, zone) in problem.zones.iter().enumerate() {
+        for (l, (sites, _)) in zone.levels.iter().enumerate() {
+            let reached = l == 0 || sites.iter().any(|&s| plan.is_open(s as usize));
+            values[cols.levels[q][l].index()] = if reached { plan.served[q] } else { 0.0 };
+        }
+    }
+    values
+}
+
+/// Own attraction of a zone's open sites.
+fn attraction(problem: &Relocation, zone: usize, open: &dyn Fn(usize) -> bool) -> f64 {
+    let z = &problem.zones[zone];
+    match (&z.capture, z.levels.first()) {
+        (Some(c), Some((sites, _))) => sites
+            .iter()
+            .zip(&c.attraction)
+            .filter(|(s, _)| open(**s as usize))
+            .map(|(_, a)| a)
+            .sum(),
+        _ => 0.0,
+    }
+}
+
+/// The tangent of every capture zone at today's attraction (or, where no branch reaches it today, at its
+/// strongest site's), so that the first plan is already close to its shares.
+fn first_tangents(problem: &Relocation) -> Vec<Tangent> {
+    let n_existing = problem.existing.len();
+    (0..problem.zones.len())
+        .filter_map(|q| {
+            let capture = problem.zones[q].capture.as_ref()?;
+            let today = attraction(problem, q, &|s| s < n_existing);
+            let strongest = capture.attraction.iter().copied().fold(0.0, f64::max);
+            let at = if today > 0.0 { today } else { strongest };
+            (at > 0.0 && capture.competitors > 0.0).then_some(Tangent { zone: q as u32, at })
+        })
+        .collect()
+}
+
+/// Caps each capture zone's served share at its Huff share under the plan, and returns a tangent at the
+/// plan's attraction for every zone HiGHS served beyond it.
+fn cap_at_share(problem: &Relocation, plan: &mut RelocationPlan) -> Vec<Tangent> {
+    let mut tangents = Vec::new();
+    for q in 0..problem.zones.len() {
+        let Some(capture) = &problem.zones[q].capture else {
+            continue;
+        };
+        let own = attraction(problem, q, &|s| plan.is_open(s));
+        let share = capture.share(own);
+        if plan.served[q] > share + 1e-7 {
+            if own > 0.0 && capture.competitors > 0.0 {
+                tangents.push(Tangent {
+                    zone: q as u32,
+                    at: own,
+                });
+            }
+            plan.served[q] = share;
+        }
+    }
+    tangents
 }
 
 impl Relocation {
@@ -142,9 +237,9 @@ fn value_of(values: &[f64], col: highs::Col) -> bool {
     values[col.index()] > 0.5
 }
 
-/// Reads the decisions and the served shares: with capacities, the share HiGHS chose for the widest level
-/// (what the routing then checks); without, 1 wherever an open site reaches the zone.
-fn decode(problem: &Relocation, cols: &Columns, values: &[f64], capacities: bool) -> RelocationPlan {
+/// Reads the decisions and the served shares: with capacities or capture, the share HiGHS chose for the
+/// widest level (what the checks then test); without, 1 wherever an open site reaches the zone.
+fn decode(problem: &Relocation, cols: &Columns, values: &[f64], shares: bool) -> RelocationPlan {
     let existing = (0..problem.existing.len())
         .map(|e| {
             if value_of(values, cols.close[e]) {
@@ -176,7 +271,7 @@ fn decode(problem: &Relocation, cols: &Columns, values: &[f64], capacities: bool
         .zip(&cols.levels)
         .map(|(z, level_cols)| match z.levels.first() {
             Some((sites, _)) if sites.iter().any(|&s| plan.is_open(s as usize)) => {
-                if capacities {
+                if shares {
                     values[level_cols[0].index()].clamp(0.0, 1.0)
                 } else {
                     1.0
@@ -281,6 +376,7 @@ fn unsolved(
         capital: 0.0,
         annual: 0.0,
         cuts: 0,
+        tangents: 0,
         solves: 0,
     }
 }
@@ -344,7 +440,7 @@ fn check(problem: &Relocation) -> Result<(), OptimizeError> {
 }
 
 /// The share of each zone a network serves under its capacities: every zone some open site reaches
-/// offers its full load, routed by max-flow to sites of `capacity[s]` (0 for a closed site, infinite
+/// offers its full load (a capture zone its Huff share of it), routed by max-flow to sites of `capacity[s]` (0 for a closed site, infinite
 /// when unlimited). Today's network gets its served figures this way, on the same terms as a plan.
 ///
 /// # Panics
@@ -364,22 +460,26 @@ pub fn routed_shares(problem: &Relocation, capacity: &[f64]) -> Vec<f64> {
         .iter()
         .map(|sites| sites.iter().any(|&s| capacity[s as usize] > 0.0))
         .collect();
+    // A capture zone offers only the share Huff gives the bank.
+    let offered: Vec<f64> = (0..problem.zones.len())
+        .map(|q| match (&problem.zones[q].capture, reached[q]) {
+            (_, false) => 0.0,
+            (None, true) => 1.0,
+            (Some(c), true) => c.share(attraction(problem, q, &|s| capacity[s] > 0.0)),
+        })
+        .collect();
     let supply: Vec<f64> = problem
         .zones
         .iter()
-        .zip(&reached)
-        .map(|(z, &r)| if r { z.load } else { 0.0 })
+        .zip(&offered)
+        .map(|(z, &o)| z.load * o)
         .collect();
     let routing = route(&supply, &reach, capacity);
     problem
         .zones
         .iter()
-        .zip(&reached)
+        .zip(&offered)
         .zip(&routing.routed)
-        .map(|((z, &r), &routed)| match (r, z.load > 0.0) {
-            (false, _) => 0.0,
-            (true, false) => 1.0,
-            (true, true) => (routed / z.load).min(1.0),
-        })
+        .map(|((z, &o), &routed)| if z.load > 0.0 { o.min(routed / z.load) } else { o })
         .collect()
 }
