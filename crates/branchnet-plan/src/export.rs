@@ -8,7 +8,7 @@
 //! | `branches.csv` | the network after the plan: id, position, region, format, counters, planned load, capacity, share waiting too long |
 //! | `sites.csv` | the micro rankings: per opened location every site within walking distance, its score and factors |
 //! | `plan.geojson` | points for every branch before and after (property `action`) and a line per relocation |
-//! | `kpis.json` | KPIs before and after, the stages and the notes |
+//! | `kpis.json` | KPIs before and after, the budgets and their use, the stages and the notes |
 //! | `report.html` | the self-contained report (map, region, KPI and action tables) |
 
 use std::path::{Path, PathBuf};
@@ -61,6 +61,7 @@ pub fn write_plan(
         "currency": run.plan.currency,
         "before": run.plan.kpis.before,
         "after": run.plan.kpis.after,
+        "budget": run.plan.budget,
         "stages": run.plan.stages,
         "notes": run.plan.notes,
     });

@@ -37,8 +37,8 @@ pub use config::PlanConfig;
 pub use error::PlanError;
 pub use export::write_plan;
 pub use plan::{
-    Action, ActionKind, Direction, KpiComparison, Kpis, Place, Plan, RankedSite, RegionDirection, SiteChoice,
-    StageStatus,
+    Action, ActionKind, BudgetUse, Direction, KpiComparison, Kpis, Place, Plan, RankedSite, RegionDirection,
+    SiteChoice, StageStatus,
 };
 pub use report::{MapLayers, html_report, write_report};
 pub use run::{Branch, PlanRun, plan};

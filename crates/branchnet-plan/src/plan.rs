@@ -20,6 +20,8 @@ pub struct Plan {
     pub sites: Vec<SiteChoice>,
     /// Network figures before and after the plan.
     pub kpis: KpiComparison,
+    /// The budgets and how much of them the plan uses.
+    pub budget: BudgetUse,
     /// How each stage ended.
     pub stages: Vec<StageStatus>,
     /// Plain-language notes: constraints that bind, rules that could not apply, nothing-to-improve.
@@ -221,6 +223,22 @@ pub struct Kpis {
     pub annual_cost: f64,
     /// One-off cost spent by the plan (0 before).
     pub capital_cost: f64,
+}
+
+/// The budgets of the plan and what it spends.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct BudgetUse {
+    /// Capital budget, when set.
+    pub capital: Option<f64>,
+    /// One-off cost of the plan.
+    pub capital_used: f64,
+    /// Annual operating budget, when set.
+    pub annual: Option<f64>,
+    /// Annual operating cost after the plan.
+    pub annual_after: f64,
+    /// Bounds on new openings, closures and relocations, and how many the plan uses:
+    /// `(what, limit, used)`.
+    pub counts: Vec<(String, Option<usize>, usize)>,
 }
 
 /// Solver status of one stage.

@@ -19,6 +19,7 @@
 //!     actions: vec![],
 //!     sites: vec![],
 //!     kpis: KpiComparison { before: kpis.clone(), after: kpis },
+//!     budget: Default::default(),
 //!     stages: vec![],
 //!     notes: vec![],
 //! };
@@ -329,6 +330,7 @@ mod tests {
                 before: kpis(4, 0.81),
                 after: kpis(5, 0.86),
             },
+            budget: Default::default(),
             stages: vec![StageStatus {
                 stage: "meso".into(),
                 status: "optimal".into(),

@@ -16,7 +16,7 @@ use crate::inputs::Inputs;
 use crate::kpis::{KpiContext, Network};
 use crate::layout::{Layout, Origin, formats, layout};
 use crate::micro::{Opened, choose};
-use crate::plan::{Action, ActionKind, KpiComparison, Kpis, Place, Plan, StageStatus};
+use crate::plan::{Action, ActionKind, BudgetUse, KpiComparison, Kpis, Place, Plan, StageStatus};
 use crate::whole_region::with_regions;
 
 /// One branch of the network after the plan, as the exports and checks need it.
@@ -207,6 +207,30 @@ pub fn plan(
     let before = ctx.kpis(&today_network(&inputs, &layout));
     let after = ctx.kpis(&network_of(&inputs, &branches, &action_list));
     let notes = notes(&layout, &action_list, config, &before, &after);
+    let count = |kind: ActionKind| action_list.iter().filter(|(a, _)| a.kind == kind).count();
+    let budget = BudgetUse {
+        capital: layout.problem.budget.capital,
+        capital_used: after.capital_cost,
+        annual: layout.problem.budget.annual,
+        annual_after: after.annual_cost,
+        counts: vec![
+            (
+                "new openings".into(),
+                config.budget.max_openings,
+                count(ActionKind::Open),
+            ),
+            (
+                "closures".into(),
+                config.budget.max_closures,
+                count(ActionKind::Close),
+            ),
+            (
+                "relocations".into(),
+                config.budget.max_relocations,
+                count(ActionKind::Relocate),
+            ),
+        ],
+    };
     Ok(PlanRun {
         plan: Plan {
             scenario: scenario.name.clone(),
@@ -215,6 +239,7 @@ pub fn plan(
             actions: action_list.into_iter().map(|(a, _)| a).collect(),
             sites: choices.into_iter().map(|c| c.0).collect(),
             kpis: KpiComparison { before, after },
+            budget,
             stages: vec![macro_stage, meso_stage, micro_stage],
             notes,
         },

@@ -153,6 +153,7 @@ fn test_plan() -> Plan {
             before: kpis(38, Some(0.21)),
             after: kpis(38, Some(0.23)),
         },
+        budget: Default::default(),
         stages: vec![StageStatus {
             stage: "meso".into(),
             status: "optimal".into(),
