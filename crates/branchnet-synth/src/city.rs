@@ -77,7 +77,7 @@ const PARKS: [(&str, [f64; 4]); 2] = [
 ];
 
 /// Independent random streams per stage, so changing one stage does not reshuffle the others.
-fn stage_rng(seed: u64, stage: u64) -> ChaCha8Rng {
+pub(crate) fn stage_rng(seed: u64, stage: u64) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(stage);
     rng
@@ -333,12 +333,12 @@ impl Density {
     }
 }
 
-const SYLLABLE_A: [&str; 30] = [
+pub(crate) const SYLLABLE_A: [&str; 30] = [
     "Qing", "Bai", "Shui", "Hua", "Long", "Feng", "Jin", "Shi", "Yang", "Liu", "Tao", "Song", "He", "Dong",
     "Xi", "Nan", "Bei", "Ma", "Niu", "Huang", "Hong", "Gu", "Xin", "Lian", "Sha", "Zhu", "Mei", "Lu", "Yu",
     "Guan",
 ];
-const SYLLABLE_B: [&str; 24] = [
+pub(crate) const SYLLABLE_B: [&str; 24] = [
     "he", "shan", "qiao", "tang", "gang", "kou", "ping", "ling", "po", "wan", "zhou", "tian", "yuan", "hu",
     "tai", "pu", "ji", "dian", "bu", "lin", "chong", "fan", "yan", "quan",
 ];
@@ -885,13 +885,14 @@ fn picker_for(cells: &[CityCell], mut weight: impl FnMut(usize, &CityCell) -> f6
     WeightedPicker::new(cells.iter().enumerate().map(|(k, c)| weight(k, c)))
 }
 
-struct FormatSpec {
-    counters: (u32, u32),
-    cost: (f64, f64),
-    volume: f64,
+/// Counters, annual cost (CNY) and relative visit volume of a branch format.
+pub(crate) struct FormatSpec {
+    pub(crate) counters: (u32, u32),
+    pub(crate) cost: (f64, f64),
+    pub(crate) volume: f64,
 }
 
-fn format_spec(format: &str) -> FormatSpec {
+pub(crate) fn format_spec(format: &str) -> FormatSpec {
     match format {
         "full" => FormatSpec {
             counters: (6, 10),
@@ -921,7 +922,7 @@ fn format_spec(format: &str) -> FormatSpec {
     }
 }
 
-fn pick_format(rng: &mut ChaCha8Rng, mix: &[(&'static str, f64)]) -> &'static str {
+pub(crate) fn pick_format(rng: &mut ChaCha8Rng, mix: &[(&'static str, f64)]) -> &'static str {
     let total: f64 = mix.iter().map(|m| m.1).sum();
     let mut u = rng.random::<f64>() * total;
     for (f, w) in mix {

@@ -5,6 +5,9 @@
 //!   — the data behind `data/demo-city`;
 //! * [`write_province`]: a large, plainer province (a million cells, thousands of sites and regions) for
 //!   ingestion benchmarks;
+//! * [`write_plan_province`]: a province for planner benchmarks (a million 200 m cells, 2,000 own branches,
+//!   5,000 candidate sites, 150 counties of townships and a `[plan]` table), the demo city's story at
+//!   province scale;
 //! * [`generate_clustered`]: a clustered city of demand points and candidate sites in metres, for
 //!   location-model benchmarks and `branchnet solve`.
 //!
@@ -25,9 +28,13 @@ pub mod city;
 mod clustered;
 mod common;
 pub mod mesh;
+pub mod plan_province;
 mod province;
 
 pub use city::{DemoCity, DemoCitySummary, DistrictFigures, generate_demo_city, write_demo_city};
 pub use clustered::{ClusteredInstance, ClusteredSpec, TableFormat, generate_clustered};
 pub use common::{LocalFrame, WeightedPicker, round_to};
+pub use plan_province::{
+    PlanProvince, PlanProvinceSpec, PlanProvinceSummary, generate_plan_province, write_plan_province,
+};
 pub use province::{ProvinceSpec, write_province};

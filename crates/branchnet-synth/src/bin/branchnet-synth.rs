@@ -34,6 +34,15 @@ enum Command {
         #[command(flatten)]
         spec: branchnet_synth::ProvinceSpec,
     },
+    /// A province for planner benchmarks: 1,000,000 populated 200 m cells, 2,000 own branches, 5,000
+    /// candidate sites, 150 counties of townships, and a `[plan]` table (the demo city's, scaled up).
+    PlanProvince {
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        spec: branchnet_synth::PlanProvinceSpec,
+    },
     /// A clustered city of demand points and candidate sites, x/y in metres of a local frame (no CRS), for
     /// `branchnet solve`.
     Clustered {
@@ -62,6 +71,12 @@ fn main() -> anyhow::Result<()> {
             let scenario = branchnet_synth::write_province(&dir, &spec)
                 .with_context(|| format!("writing the province to {}", dir.display()))?;
             writeln!(out, "wrote {}", scenario.display())?;
+        }
+        Command::PlanProvince { out: dir, spec } => {
+            let summary = branchnet_synth::write_plan_province(&dir, &spec)
+                .with_context(|| format!("writing the province to {}", dir.display()))?;
+            write!(out, "{summary}")?;
+            writeln!(out, "wrote {}", dir.join("scenario.toml").display())?;
         }
         Command::Clustered {
             out: dir,

@@ -1,0 +1,326 @@
+//! Planner benchmark: a scenario read, scored and planned in-process, as `branchnet plan` does it, with the
+//! wall time and peak memory of every stage.
+//!
+//! ```sh
+//! # the demo city
+//! cargo run --release -p branchnet-benches --bin plan -- --scenario data/demo-city/scenario.toml
+//! # the generated province (written once into the folder, then reused)
+//! cargo run --release -p branchnet-benches --bin plan -- --generate-province ~/.cache/branchnet/province
+//! ```
+//!
+//! Run the binary itself, not under `/usr/bin/time -v`, whose maximum resident set size is cut short by
+//! the resets (or pass `--no-stage-peaks` to compare the two).
+//!
+//! Stages: reading (`branchnet_io::read_config` + `build_scenario`), scoring (every `[[scores]]` model over
+//! the configured travel cost), then `branchnet_plan::plan` — macro, the layout's zones and reach, the
+//! program's assembly, HiGHS (meso), micro, actions and KPIs — and `write_plan` (the exports). Each
+//! stage's peak resident memory is measured by resetting the kernel's high-water mark (`/proc/self/
+//! clear_refs`, 5) at its start and reading `VmHWM` at its end; the process's peak is the largest of them.
+//! Set `RUST_LOG=branchnet_plan=debug,branchnet_optimize=debug` for the planner's own log on stderr.
+// A benchmark binary reports on the terminal.
+#![allow(clippy::print_stdout)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use anyhow::Context;
+use branchnet_core::{Reporter, Scenario, TravelConfig};
+use branchnet_plan::{ActionKind, PlanConfig, plan, write_plan};
+use branchnet_score::{Registry, default_scores, run_models};
+use branchnet_spatial::travel::{Euclidean, GreatCircle};
+use branchnet_spatial::{MetricFrame, TravelCost};
+use branchnet_synth::PlanProvinceSpec;
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+/// Times `branchnet plan` stage by stage.
+#[derive(Debug, Parser)]
+struct Args {
+    /// The scenario to plan (default: the demo city).
+    #[arg(long, conflicts_with = "generate_province")]
+    scenario: Option<PathBuf>,
+    /// Generate the planner-benchmark province into this folder (unless its scenario.toml exists) and plan it.
+    #[arg(long)]
+    generate_province: Option<PathBuf>,
+    /// Regenerate the province even when the folder has one.
+    #[arg(long)]
+    regenerate: bool,
+    #[command(flatten)]
+    spec: PlanProvinceSpec,
+    /// Output folder of the plan's exports (default: a folder under the system's temporary directory).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Leave the kernel's peak-memory mark alone: the peak column is then the process's peak so far (as
+    /// `/usr/bin/time -v` reports it, which the per-stage resets would otherwise cut short).
+    #[arg(long)]
+    no_stage_peaks: bool,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
+    let scenario_path = match &args.generate_province {
+        Some(dir) => generate(dir, &args.spec, args.regenerate)?,
+        None => args
+            .scenario
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("data/demo-city/scenario.toml")),
+    };
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join("branchnet-plan-bench"));
+    println!("scenario {}", scenario_path.display());
+    println!(
+        "machine: {} logical CPUs, load average {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        std::fs::read_to_string("/proc/loadavg")
+            .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+            .unwrap_or_else(|_| "unknown".into())
+    );
+
+    let total = Instant::now();
+    let timer = Segments::new("read", !args.no_stage_peaks);
+    let config = branchnet_io::read_config(&scenario_path)?;
+    let loaded = branchnet_io::build_scenario(&config, &scenario_path)?;
+    let scenario = loaded.scenario;
+    timer.mark(
+        "score",
+        &format!(
+            "{} cells, {} sites, {} regions, {} findings",
+            scenario.cells.len(),
+            scenario.sites.len(),
+            scenario.regions.len(),
+            loaded.report.len()
+        ),
+    );
+    let tables = default_scores(&config.scores);
+    let models = Registry::builtin()
+        .build(&tables)
+        .with_context(|| format!("in {}", scenario_path.display()))?;
+    let travel = travel_cost(&scenario, config.travel);
+    let scored = run_models(&models, &scenario, travel.as_ref())?;
+    let per_model: Vec<String> = scored
+        .timings
+        .iter()
+        .map(|(m, t)| format!("{m} {:.2}", t.as_secs_f64()))
+        .collect();
+    timer.mark("plan: inputs", &format!("models (s): {}", per_model.join(", ")));
+    let in_file = || format!("in {}", scenario_path.display());
+    let plan_config = PlanConfig::from_table(config.plan.as_ref()).with_context(in_file)?;
+    let scores = &scored.scores;
+    let run = plan(&scenario, scores, &plan_config, &timer).with_context(in_file)?;
+    timer.mark("exports", "");
+    let inputs = branchnet_plan::inputs::Inputs::new(&scenario, scores, &plan_config)?;
+    let files = write_plan(&run, &scenario, inputs.demand, inputs.level, &out)?;
+    timer.mark("", &format!("{} files in {}", files.len(), out.display()));
+    let total_s = total.elapsed().as_secs_f64();
+
+    println!("\n{:<58} {:>9} {:>9}  detail", "stage", "seconds", "peak MiB");
+    let rows = timer.rows();
+    for r in &rows {
+        println!(
+            "{:<58} {:>9.2} {:>9}  {}",
+            r.label,
+            r.seconds,
+            r.peak_mib.map_or("?".into(), |m| format!("{m:.0}")),
+            r.note
+        );
+    }
+    let peak = rows.iter().filter_map(|r| r.peak_mib).fold(0.0, f64::max);
+    println!(
+        "{:<58} {:>9.2} {:>9.0}  (peak: the largest stage peak)",
+        "total", total_s, peak
+    );
+
+    let p = &run.plan;
+    println!("\nplanner stages:");
+    for s in &p.stages {
+        let gap = s
+            .gap
+            .map_or(String::new(), |g| format!(", gap {:.4}%", 100.0 * g));
+        println!(
+            "  {:<6} {}{gap} ({:.2} s) {}",
+            s.stage, s.status, s.seconds, s.detail
+        );
+    }
+    let count = |k: ActionKind| p.actions.iter().filter(|a| a.kind == k).count();
+    println!(
+        "actions: {} keep, {} close, {} relocate, {} open, {} convert",
+        count(ActionKind::Keep),
+        count(ActionKind::Close),
+        count(ActionKind::Relocate),
+        count(ActionKind::Open),
+        count(ActionKind::Convert)
+    );
+    let (b, a) = (&p.kpis.before, &p.kpis.after);
+    println!(
+        "coverage {:.2}% → {:.2}%, mean distance {:.0} → {:.0} m, annual cost {:.0} → {:.0}, capital {:.0}",
+        100.0 * b.coverage,
+        100.0 * a.coverage,
+        b.mean_distance_m,
+        a.mean_distance_m,
+        b.annual_cost,
+        a.annual_cost,
+        a.capital_cost
+    );
+    for note in &p.notes {
+        let short: String = note.chars().take(200).collect();
+        println!("note: {short}");
+    }
+    Ok(())
+}
+
+/// Writes the province into `dir` unless it already holds one; returns its scenario file.
+fn generate(dir: &Path, spec: &PlanProvinceSpec, regenerate: bool) -> anyhow::Result<PathBuf> {
+    let scenario = dir.join("scenario.toml");
+    if regenerate || !scenario.exists() {
+        let start = Instant::now();
+        let summary = branchnet_synth::write_plan_province(dir, spec)
+            .with_context(|| format!("writing the province to {}", dir.display()))?;
+        print!("{summary}");
+        println!(
+            "generated {} in {:.1} s (not timed below)",
+            dir.display(),
+            start.elapsed().as_secs_f64()
+        );
+    }
+    Ok(scenario)
+}
+
+/// Cell and site positions in the unit the configured travel cost wants (as `branchnet plan`).
+fn travel_cost(scenario: &Scenario, travel: TravelConfig) -> Box<dyn TravelCost> {
+    let cells = &scenario.cells;
+    let sites = scenario.sites.all();
+    match travel {
+        TravelConfig::Euclidean => Box::new(Euclidean::new(
+            cells.x().iter().zip(cells.y()).map(|(&x, &y)| [x, y]).collect(),
+            sites.iter().map(|s| [s.x, s.y]).collect(),
+        )),
+        TravelConfig::GreatCircle => {
+            let frame = MetricFrame::new(scenario.frame);
+            Box::new(GreatCircle::new(
+                cells
+                    .x()
+                    .iter()
+                    .zip(cells.y())
+                    .map(|(&x, &y)| {
+                        let (lon, lat) = frame.unproject(x, y);
+                        [lon, lat]
+                    })
+                    .collect(),
+                sites.iter().map(|s| [s.lon, s.lat]).collect(),
+            ))
+        }
+    }
+}
+
+/// One timed stretch of the run.
+struct Row {
+    label: String,
+    seconds: f64,
+    peak_mib: Option<f64>,
+    note: String,
+}
+
+struct State {
+    label: String,
+    since: Instant,
+    stage: Option<String>,
+    rows: Vec<Row>,
+}
+
+/// Consecutive stretches of the run, cut at the planner's stage boundaries (it is the [`Reporter`]) and
+/// at the benchmark's own marks; each with its wall time and its peak resident memory.
+struct Segments {
+    state: Mutex<State>,
+    reset: bool,
+}
+
+impl Segments {
+    /// Starts the first stretch, `first`; `reset`: measure each stretch's own peak.
+    fn new(first: &str, reset: bool) -> Self {
+        if reset {
+            reset_peak();
+        }
+        Self {
+            reset,
+            state: Mutex::new(State {
+                label: first.into(),
+                since: Instant::now(),
+                stage: None,
+                rows: Vec::new(),
+            }),
+        }
+    }
+
+    /// Ends the current stretch (with `note`) and starts one called `next`.
+    fn mark(&self, next: &str, note: &str) {
+        let peak = read_kib("VmHWM:").map(|k| k / 1024.0);
+        if let Ok(mut s) = self.state.lock() {
+            let row = Row {
+                label: std::mem::replace(&mut s.label, next.into()),
+                seconds: s.since.elapsed().as_secs_f64(),
+                peak_mib: peak,
+                note: note.into(),
+            };
+            s.rows.push(row);
+            s.since = Instant::now();
+        }
+        if self.reset {
+            reset_peak();
+        }
+    }
+
+    fn rows(&self) -> Vec<Row> {
+        self.state
+            .lock()
+            .map(|mut s| std::mem::take(&mut s.rows))
+            .unwrap_or_default()
+    }
+}
+
+impl Reporter for Segments {
+    fn begin(&self, stage: &str, _steps: Option<u64>) {
+        if let Ok(mut s) = self.state.lock() {
+            s.stage = Some(stage.to_string());
+        }
+        self.mark(&format!("plan: {stage}"), "");
+    }
+
+    fn advance(&self, _n: u64) {}
+
+    fn end(&self, summary: &str) {
+        let stage = self
+            .state
+            .lock()
+            .ok()
+            .and_then(|mut s| s.stage.take())
+            .unwrap_or_default();
+        // What `branchnet_plan::plan` does between its reported stages.
+        let next = match stage.as_str() {
+            "macro: directions and quotas" => "plan: layout set-up",
+            "layout: zones and reach" => "plan: layout program (costs, inclusion, today's routing)",
+            "layout: relocation program (HiGHS)" => "plan: layout read back",
+            "micro: sites" => "plan: actions and KPIs (before and after)",
+            _ => "plan: (between stages)",
+        };
+        self.mark(next, summary);
+    }
+}
+
+/// A `kB` figure of /proc/self/status.
+fn read_kib(key: &str) -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(key))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Resets the peak resident set size to the current one (Linux ≥ 4.0); a no-op elsewhere.
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
