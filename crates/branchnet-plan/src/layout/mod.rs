@@ -4,23 +4,28 @@
 //! Layout sites are the own branches, the listed candidate sites, and — unless switched off — one generated
 //! location at the demand-weighted centre of each blank area the gaps model found (`GEN-<rank>`): a blank
 //! area without a listed site nearby still gets a location, and micro then looks for premises around it.
+mod reach;
+mod rules;
+mod sites;
 
 use std::time::Instant;
 
 use branchnet_core::{BranchFormat, RegionIdx, Reporter, Site};
 use branchnet_optimize::SolveOptions;
 use branchnet_optimize::relocation::{
-    Budget, Candidate, Existing, Floor, Inclusion, Range, Relocation, RelocationPlan, Variant, Zone,
-    ZoneCapture, routed_shares, solve_relocation,
+    Budget, Candidate, Existing, Floor, Range, Relocation, RelocationPlan, Variant, routed_shares,
+    solve_relocation,
 };
 use branchnet_spatial::SiteIndex;
 use tracing::{debug, info};
 
+use self::reach::{add_markets, zone_levels};
+use self::rules::{inclusion_units, spacing_pairs};
+use self::sites::layout_sites;
 use crate::PlanError;
 use crate::config::{Amount, FormatConfig, Objective, PlanConfig};
 use crate::directions::Macro;
 use crate::inputs::Inputs;
-use crate::kpis::capture_decay;
 use crate::zones::{self, Zones};
 
 /// Where a layout site comes from.
@@ -304,294 +309,5 @@ fn existing_branch(
         conversions,
         close_capital: config.costs.close,
         move_capital: config.costs.move_out,
-    }
-}
-
-/// Own branches, listed candidates, then one location per blank area.
-fn layout_sites(inputs: &Inputs<'_>, config: &PlanConfig) -> Vec<LayoutSite> {
-    let scenario = inputs.scenario;
-    let mut sites: Vec<LayoutSite> = inputs
-        .own
-        .iter()
-        .map(|&j| (Origin::Existing(j), j))
-        .chain(inputs.candidates.iter().map(|&j| (Origin::Listed(j), j)))
-        .map(|(origin, j)| {
-            let s = &scenario.sites.all()[j];
-            LayoutSite {
-                origin,
-                x: s.x,
-                y: s.y,
-                region: inputs.site_region(j),
-            }
-        })
-        .collect();
-    if config.blank_area_locations
-        && let Some(blank) = inputs.cell_column("gaps.blank_area")
-    {
-        sites.extend(blank_locations(inputs, blank));
-    }
-    sites
-}
-
-/// The demand-weighted centre of each blank area, in the region of its heaviest cell.
-fn blank_locations(inputs: &Inputs<'_>, blank: &[f64]) -> Vec<LayoutSite> {
-    let cells = &inputs.scenario.cells;
-    // rank → (Σ w·x, Σ w·y, Σ w, heaviest cell)
-    let mut areas: std::collections::BTreeMap<usize, (f64, f64, f64, usize)> = Default::default();
-    for (i, &rank) in blank.iter().enumerate() {
-        if !rank.is_finite() || rank < 1.0 {
-            continue;
-        }
-        let w = inputs.demand[i].max(1e-12);
-        let e = areas.entry(rank as usize).or_insert((0.0, 0.0, 0.0, i));
-        e.0 += w * cells.x()[i];
-        e.1 += w * cells.y()[i];
-        e.2 += w;
-        if inputs.demand[i] > inputs.demand[e.3] {
-            e.3 = i;
-        }
-    }
-    areas
-        .into_iter()
-        .map(|(rank, (sx, sy, w, heaviest))| LayoutSite {
-            origin: Origin::Generated {
-                id: format!("GEN-{rank:03}"),
-                rank,
-            },
-            x: sx / w,
-            y: sy / w,
-            region: inputs.cell_region(heaviest),
-        })
-        .collect()
-}
-
-/// Each zone's reach (sites within its radius) and, with a decay, its nearer levels.
-fn zone_levels(inputs: &Inputs<'_>, config: &PlanConfig, zones: &Zones, index: &SiteIndex) -> Vec<Zone> {
-    let centres: Vec<[f64; 2]> = zones.x.iter().zip(&zones.y).map(|(&x, &y)| [x, y]).collect();
-    let urban = index.within(&centres, inputs.radius_m);
-    let rural = index.within(&centres, inputs.rural_radius_m);
-    (0..zones.len())
-        .map(|q| {
-            let near = if zones.rural[q] { &rural } else { &urban };
-            let (sites, distances) = near.row(q);
-            let value = zones.demand[q];
-            let levels = if sites.is_empty() {
-                Vec::new()
-            } else {
-                match &config.service.decay {
-                    None => vec![(sites.to_vec(), value)],
-                    Some(decay) => decay_levels(sites, distances, value, |d| decay.weight(d)),
-                }
-            };
-            Zone {
-                levels,
-                load: zones.load[q],
-                capture: None,
-            }
-        })
-        .collect()
-}
-
-/// Each zone's Huff market: the attraction of every layout site in its reach (`strength · d⁻²`) and of the
-/// competitors within the same radius (their counters, same weight).
-fn add_markets(inputs: &Inputs<'_>, zones: &Zones, points: &[[f64; 2]], strength: &[f64], out: &mut [Zone]) {
-    let sites = inputs.scenario.sites.all();
-    let rivals: Vec<[f64; 2]> = inputs
-        .competitors
-        .iter()
-        .map(|&j| [sites[j].x, sites[j].y])
-        .collect();
-    let rival_strength: Vec<f64> = inputs
-        .competitors
-        .iter()
-        .map(|&j| f64::from(sites[j].counters.unwrap_or(1).max(1)))
-        .collect();
-    let centres: Vec<[f64; 2]> = zones.x.iter().zip(&zones.y).map(|(&x, &y)| [x, y]).collect();
-    let index = SiteIndex::new(&rivals);
-    let urban = index.within(&centres, inputs.radius_m);
-    let rural = index.within(&centres, inputs.rural_radius_m);
-    for (q, zone) in out.iter_mut().enumerate() {
-        let Some((reach, _)) = zone.levels.first() else {
-            continue;
-        };
-        let radius = if zones.rural[q] {
-            inputs.rural_radius_m
-        } else {
-            inputs.radius_m
-        };
-        let decay = capture_decay(radius);
-        let weight = |p: [f64; 2]| decay.weight((p[0] - centres[q][0]).hypot(p[1] - centres[q][1]));
-        let attraction = reach
-            .iter()
-            .map(|&s| strength[s as usize] * weight(points[s as usize]))
-            .collect();
-        let near = if zones.rural[q] { &rural } else { &urban };
-        let competitors = near
-            .sites_of(q)
-            .iter()
-            .map(|&k| rival_strength[k as usize] * weight(rivals[k as usize]))
-            .sum();
-        zone.capture = Some(ZoneCapture {
-            attraction,
-            competitors,
-        });
-    }
-}
-
-/// Levels of one zone under a decay, weights rounded down to tenths: level `k` holds the sites of weight
-/// ≥ `f_k` and adds `value · (f_k − f_{k+1})`, so a zone earns its best open site's weight; the widest level
-/// is every site within the radius.
-fn decay_levels(
-    sites: &[u32],
-    distances: &[f64],
-    value: f64,
-    weight: impl Fn(f64) -> f64,
-) -> Vec<(Vec<u32>, f64)> {
-    let tenths: Vec<u32> = distances
-        .iter()
-        .map(|&d| (weight(d) * 10.0 + 1e-9).floor() as u32)
-        .collect();
-    let mut steps = tenths.clone();
-    steps.sort_unstable();
-    steps.dedup();
-    // Ascending thresholds, so the widest level comes first; each adds its step over the one before.
-    let mut below = 0;
-    steps
-        .into_iter()
-        .map(|t| {
-            let members: Vec<u32> = sites
-                .iter()
-                .zip(&tenths)
-                .filter(|&(_, &w)| w >= t)
-                .map(|(&s, _)| s)
-                .collect();
-            let add = value * f64::from(t - below) / 10.0;
-            below = t;
-            (members, add)
-        })
-        .collect()
-}
-
-/// Inclusion units: populated units of the inclusion level, each served by the sites within the radius of
-/// its population centre. Units no branch serves today are left out unless `require-unserved` is set, and
-/// named in `notes`.
-fn inclusion_units(
-    inputs: &Inputs<'_>,
-    config: &PlanConfig,
-    index: &SiteIndex,
-    sites: &[LayoutSite],
-    notes: &mut Vec<String>,
-) -> Result<Vec<Inclusion>, PlanError> {
-    let Some(rule) = &config.inclusion else {
-        return Ok(Vec::new());
-    };
-    let scenario = inputs.scenario;
-    let level = scenario
-        .regions
-        .levels()
-        .iter()
-        .position(|l| l.name == rule.level)
-        .ok_or_else(|| PlanError::Config {
-            key: "inclusion.level".into(),
-            message: format!("no region level `{}`", rule.level),
-        })?;
-    let Some(cell_regions) = scenario.cells.regions(level) else {
-        return Ok(Vec::new());
-    };
-    let n = scenario.regions.len();
-    let mut sums = vec![(0.0f64, 0.0f64, 0.0f64); n];
-    for (i, &r) in cell_regions.iter().enumerate() {
-        if let Some(s) = sums.get_mut(r as usize) {
-            let p = inputs.population[i];
-            s.0 += p * scenario.cells.x()[i];
-            s.1 += p * scenario.cells.y()[i];
-            s.2 += p;
-        }
-    }
-    let mut units = Vec::new();
-    let mut centres = Vec::new();
-    let mut names = Vec::new();
-    for (r, region) in scenario.regions.of_level(level) {
-        let (sx, sy, p) = sums[r as usize];
-        if p <= 0.0 || p < rule.min_population {
-            continue;
-        }
-        centres.push([sx / p, sy / p]);
-        names.push(match &region.name {
-            Some(name) => format!("{} {} {name}", rule.level, region.id),
-            None => format!("{} {}", rule.level, region.id),
-        });
-    }
-    let near = index.within(&centres, rule.radius_m);
-    let mut unserved = Vec::new();
-    for (k, name) in names.into_iter().enumerate() {
-        let sites_near = near.sites_of(k);
-        let served = sites_near
-            .iter()
-            .any(|&s| matches!(sites[s as usize].origin, Origin::Existing(_)));
-        if served || rule.require_unserved {
-            units.push(Inclusion {
-                name,
-                sites: sites_near.to_vec(),
-            });
-        } else {
-            unserved.push(name);
-        }
-    }
-    if !unserved.is_empty() {
-        notes.push(format!(
-            "{} {} unit(s) have no branch within {} m today and are not required to get one \
-             (set inclusion.require-unserved to require it): {}",
-            unserved.len(),
-            rule.level,
-            rule.radius_m,
-            unserved.join(", ")
-        ));
-    }
-    Ok(units)
-}
-
-/// Pairs of layout sites closer than the minimum spacing, at least one of them a candidate.
-fn spacing_pairs(
-    config: &PlanConfig,
-    sites: &[LayoutSite],
-    index: &SiteIndex,
-    points: &[[f64; 2]],
-) -> Vec<[u32; 2]> {
-    let Some(min) = config.min_spacing_m else {
-        return Vec::new();
-    };
-    let near = index.within(points, min);
-    let is_candidate = |s: usize| !matches!(sites[s].origin, Origin::Existing(_));
-    let mut pairs = Vec::new();
-    for s in 0..sites.len() {
-        for (&t, &d) in near.sites_of(s).iter().zip(near.distances_of(s)) {
-            let t = t as usize;
-            if t > s && d < min && (is_candidate(s) || is_candidate(t)) {
-                pairs.push([s as u32, t as u32]);
-            }
-        }
-    }
-    pairs
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decay_levels_telescope_to_the_best_weight() {
-        // Weights 1.0, 0.55 → 0.5 and 0.2: levels {all} (0.2), {0, 1} (0.3 more), {0} (0.5 more).
-        let levels = decay_levels(&[0, 1, 2], &[0.0, 1.0, 2.0], 10.0, |d| {
-            [1.0, 0.55, 0.2][d as usize]
-        });
-        assert_eq!(levels.len(), 3);
-        assert_eq!(levels[0].0, vec![0, 1, 2]);
-        assert_eq!(levels[1].0, vec![0, 1]);
-        assert_eq!(levels[2].0, vec![0]);
-        let values: Vec<f64> = levels.iter().map(|l| l.1).collect();
-        for (v, want) in values.iter().zip([2.0, 3.0, 5.0]) {
-            assert!((v - want).abs() < 1e-9, "{values:?}");
-        }
     }
 }
