@@ -15,6 +15,8 @@ cargo test --release --workspace
 echo "== cargo doc" >&2
 RUSTDOCFLAGS="-D warnings" cargo doc --release --workspace --no-deps
 echo "== python: wheel (maturin), install, pytest" >&2
+started=$SECONDS
 install_python_package
+echo "== python: wheel built and installed in $((SECONDS - started)) s" >&2
 (cd crates/branchnet-py && "$BRANCHNET_PY_VENV/bin/python" -m pytest -q)
 echo "== all tests passed" >&2

@@ -124,7 +124,9 @@ def test_p_center_matches_spopt(sf):
         pytest.skip("spopt is not installed: the comparison with spopt is skipped (branchnet's values are checked)")
     locate, solver = spopt
     theirs = locate.PCenter.from_cost_matrix(sf.cost_matrix, p_facilities=4).solve(solver)
-    assert ours.objective == pytest.approx(theirs.problem.objective.value(), rel=1e-9)
+    # CBC writes its objective with 8 significant digits (7403.0638 for 7403.063810849859, the brute-force
+    # optimum above): equal to a millimetre.
+    assert ours.objective == pytest.approx(theirs.problem.objective.value(), abs=1e-3)
 
 
 def test_the_od_table_gives_the_cost_matrix_results(sf):
