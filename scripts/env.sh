@@ -32,6 +32,35 @@ ensure_native_build_tools() {
     export LIBCLANG_PATH
 }
 
+# The Python package's build and test tools (maturin; pytest, numpy, polars; mypy for stubtest) in a venv of their
+# own beside the build-tools venv, created once. The wheel is installed here, never into the user's Python.
+BRANCHNET_PY_VENV="$BRANCHNET_CACHE/venv-py"
+ensure_python_test_env() {
+    if [ ! -x "$BRANCHNET_PY_VENV/bin/python" ]; then
+        echo "== creating $BRANCHNET_PY_VENV" >&2
+        python3 -m venv "$BRANCHNET_PY_VENV"
+        "$BRANCHNET_PY_VENV/bin/python" -m pip install --quiet --upgrade pip
+    fi
+    if ! "$BRANCHNET_PY_VENV/bin/python" -c "import maturin, pytest, numpy, mypy, polars" 2>/dev/null; then
+        echo "== installing maturin, pytest, numpy, mypy and polars into $BRANCHNET_PY_VENV" >&2
+        "$BRANCHNET_PY_VENV/bin/python" -m pip install --quiet \
+            "maturin>=1.9,<2" "pytest>=8" "numpy>=1.24" "mypy>=1.10" "polars>=1.28"
+    fi
+}
+
+# Builds the `branchnet` wheel (crates/branchnet-py) with maturin and installs it into $BRANCHNET_PY_VENV.
+# maturin builds into $CARGO_TARGET_DIR like cargo does, so HiGHS and the optimisation crate are reused
+# from the workspace build rather than compiled a second time.
+install_python_package() {
+    ensure_python_test_env
+    local wheels="$CARGO_TARGET_DIR/wheels-branchnet"
+    rm -rf "$wheels"
+    "$BRANCHNET_PY_VENV/bin/maturin" build --release --quiet \
+        --manifest-path "$BRANCHNET_ROOT/crates/branchnet-py/Cargo.toml" \
+        --interpreter "$BRANCHNET_PY_VENV/bin/python" --out "$wheels"
+    "$BRANCHNET_PY_VENV/bin/python" -m pip install --quiet --force-reinstall --no-deps "$wheels"/branchnet-*.whl
+}
+
 # Headless Chromium from Debian's packages, for the HTML report's browser test
 # (crates/branchnet-plan/tests/report_browser.rs); installed once, as root or through sudo.
 ensure_chromium() {
