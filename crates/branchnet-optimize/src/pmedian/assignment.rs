@@ -52,9 +52,11 @@ pub(crate) fn solve(
         .map(|&(lo, hi)| model.add_integer_column(0.0, lo..=hi))
         .collect();
     let mut start: Vec<f64> = incumbent.iter().map(|&o| if o { 1.0 } else { 0.0 }).collect();
+    let mut serves_all = true;
     for i in 0..lists.n_clients() {
         let pairs: Vec<(usize, f64)> = usable_pairs(problem, site_bounds, i).collect();
         let nearest_open = pairs.iter().position(|&(j, _)| incumbent[j]);
+        serves_all &= nearest_open.is_some();
         let x: Vec<_> = pairs
             .iter()
             .map(|&(_, c)| model.add_column(problem.weights[i] * c, 0.0..=1.0))
@@ -69,5 +71,6 @@ pub(crate) fn solve(
     }
     let p = problem.p as f64;
     model.add_row(p..=p, y.iter().map(|&c| (c, 1.0)));
-    mip::solve(model, Sense::Minimise, options, Some(start))
+    // An incumbent that leaves a client unserved is no plan: it must not come back as the answer.
+    mip::solve(model, Sense::Minimise, options, serves_all.then_some(start))
 }

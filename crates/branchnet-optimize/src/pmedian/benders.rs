@@ -89,7 +89,9 @@ pub(crate) fn solve(
     let mut best_cost = lists.total_cost(problem.weights, &incumbent);
     let mut best = incumbent;
     let tolerance = options.mip_rel_gap.max(1e-9);
-    let settled = |lower: f64, upper: f64| upper - lower <= tolerance * upper.abs().max(1.0);
+    // A plan that leaves a client unserved costs infinity and settles nothing, whatever the bound.
+    let settled =
+        |lower: f64, upper: f64| upper.is_finite() && upper - lower <= tolerance * upper.abs().max(1.0);
 
     let mut bound = f64::NEG_INFINITY;
     // The Lagrangian fixes sites; the phases after it work on the lists those fixings leave.

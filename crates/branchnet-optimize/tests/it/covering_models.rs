@@ -6,7 +6,7 @@ use approx::assert_relative_eq;
 use branchnet_core::Decay;
 use branchnet_optimize::{
     Costs, Coverage, SolveOptions, Status, solve_lscp, solve_lscp_backup, solve_lscp_capacitated, solve_mclp,
-    solve_mclp_partial, solve_p_center, solve_p_dispersion,
+    solve_mclp_partial, solve_p_center, solve_p_dispersion, solve_p_median,
 };
 use ndarray::Array2;
 use rand::{Rng, SeedableRng};
@@ -590,4 +590,22 @@ fn time_limits_return_a_plan() {
     let s = solve_p_dispersion(d.view(), 4, &options).expect("solves");
     assert_eq!(s.sites.len(), 4);
     assert!(s.bound >= s.objective && s.objective > 0.0);
+}
+
+#[test]
+fn sparse_p_median_serves_every_client_or_says_none_can() {
+    // Clients 0 and 1 are served only by sites 0 and 1; client 2 (weight 10) by all three, site 2 at cost 0.
+    // Greedy opens site 2 first, leaving client 0 or 1 unserved; only {0, 1} serves everyone:
+    // 1 + 1 + 10 × 5 = 52.
+    let costs = Costs::from_triples(
+        3,
+        3,
+        [(0, 0, 1.0), (1, 1, 1.0), (2, 0, 5.0), (2, 1, 5.0), (2, 2, 0.0)],
+    )
+    .expect("valid");
+    let solution = solve_p_median(&costs, &[1.0, 1.0, 10.0], 2, &SolveOptions::default()).expect("solves");
+    assert_eq!(solution.status, Status::Optimal);
+    assert_eq!(solution.sites, vec![0, 1]);
+    assert_eq!(solution.objective, 52.0);
+    assert!(solution.assignment.iter().all(Option::is_some));
 }
