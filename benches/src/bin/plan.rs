@@ -20,16 +20,18 @@
 // A benchmark binary reports on the terminal.
 #![allow(clippy::print_stdout)]
 
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
 
 use anyhow::Context;
 use branchnet_core::{Reporter, Scenario, TravelConfig};
+use branchnet_plan::inputs::Inputs;
 use branchnet_plan::{ActionKind, PlanConfig, plan, write_plan};
-use branchnet_score::{Registry, default_scores, run_models};
+use branchnet_score::{Registry, Scores, default_scores, run_models};
 use branchnet_spatial::travel::{Euclidean, GreatCircle};
-use branchnet_spatial::{MetricFrame, TravelCost};
+use branchnet_spatial::{MetricFrame, SiteIndex, TravelCost};
 use branchnet_synth::PlanProvinceSpec;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
@@ -51,6 +53,11 @@ struct Args {
     /// Output folder of the plan's exports (default: a folder under the system's temporary directory).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Also report what the layout's program is made of — zones, zones within reach of a site, zone-site
+    /// pairs, and how many distinct reach sets there are (what merging zones with the same sites would
+    /// leave) — recomputed from the scored scenario as the layout builds it (not timed).
+    #[arg(long)]
+    zones: bool,
     /// Leave the kernel's peak-memory mark alone: the peak column is then the process's peak so far (as
     /// `/usr/bin/time -v` reports it, which the per-stage resets would otherwise cut short).
     #[arg(long)]
@@ -115,7 +122,7 @@ fn main() -> anyhow::Result<()> {
     let scores = &scored.scores;
     let run = plan(&scenario, scores, &plan_config, &timer).with_context(in_file)?;
     timer.mark("exports", "");
-    let inputs = branchnet_plan::inputs::Inputs::new(&scenario, scores, &plan_config)?;
+    let inputs = Inputs::new(&scenario, scores, &plan_config)?;
     let files = write_plan(&run, &scenario, inputs.demand, inputs.level, &out)?;
     timer.mark("", &format!("{} files in {}", files.len(), out.display()));
     let total_s = total.elapsed().as_secs_f64();
@@ -136,6 +143,10 @@ fn main() -> anyhow::Result<()> {
         "{:<58} {:>9.2} {:>9.0}  (peak: the largest stage peak)",
         "total", total_s, peak
     );
+
+    if args.zones {
+        zone_report(&scenario, scores, &plan_config)?;
+    }
 
     let p = &run.plan;
     println!("\nplanner stages:");
@@ -172,6 +183,82 @@ fn main() -> anyhow::Result<()> {
         let short: String = note.chars().take(200).collect();
         println!("note: {short}");
     }
+    Ok(())
+}
+
+/// The layout's demand zones and their reach, rebuilt the way `branchnet_plan::layout` builds them (its
+/// zones, its sites: own branches, candidates, one location per blank area; a step service — no decay),
+/// with the number of distinct reach sets.
+fn zone_report(scenario: &Scenario, scores: &Scores, config: &PlanConfig) -> anyhow::Result<()> {
+    let inputs = Inputs::new(scenario, scores, config)?;
+    let load = config
+        .service_level
+        .as_ref()
+        .and_then(|sl| inputs.cell_column(&sl.demand));
+    let zones = branchnet_plan::zones::build(&inputs, load, config.zone_m);
+    let sites = scenario.sites.all();
+    let mut points: Vec<[f64; 2]> = inputs
+        .own
+        .iter()
+        .chain(&inputs.candidates)
+        .map(|&j| [sites[j].x, sites[j].y])
+        .collect();
+    if config.blank_area_locations
+        && let Some(blank) = inputs.cell_column("gaps.blank_area")
+    {
+        let cells = &scenario.cells;
+        let mut areas: BTreeMap<usize, (f64, f64, f64)> = BTreeMap::new();
+        for (i, &rank) in blank.iter().enumerate() {
+            if rank.is_finite() && rank >= 1.0 {
+                let w = inputs.demand[i].max(1e-12);
+                let e = areas.entry(rank as usize).or_insert((0.0, 0.0, 0.0));
+                e.0 += w * cells.x()[i];
+                e.1 += w * cells.y()[i];
+                e.2 += w;
+            }
+        }
+        points.extend(areas.values().map(|&(x, y, w)| [x / w, y / w]));
+    }
+    let index = SiteIndex::new(&points);
+    let centres: Vec<[f64; 2]> = zones.x.iter().zip(&zones.y).map(|(&x, &y)| [x, y]).collect();
+    let urban = index.within(&centres, inputs.radius_m);
+    let rural = index.within(&centres, inputs.rural_radius_m);
+    let (mut reached, mut pairs, mut largest) = ([0usize; 2], [0usize; 2], 0usize);
+    let mut distinct: HashSet<Vec<u32>> = HashSet::new();
+    for q in 0..zones.len() {
+        let r = usize::from(zones.rural[q]);
+        let near = if zones.rural[q] { &rural } else { &urban };
+        let mut reach = near.sites_of(q).to_vec();
+        if reach.is_empty() {
+            continue;
+        }
+        reached[r] += 1;
+        pairs[r] += reach.len();
+        largest = largest.max(reach.len());
+        reach.sort_unstable();
+        distinct.insert(reach);
+    }
+    let merged_pairs: usize = distinct.iter().map(Vec::len).sum();
+    let rural_zones = zones.rural.iter().filter(|&&r| r).count();
+    println!(
+        "\nlayout program (rebuilt): {} zones ({} urban, {} rural) from {} cells, {} sites;",
+        zones.len(),
+        zones.len() - rural_zones,
+        rural_zones,
+        scenario.cells.len(),
+        points.len()
+    );
+    println!(
+        "  zones within reach of a site: {} urban ({} pairs, radius {} m), {} rural ({} pairs, radius {} m); \
+         largest reach {} sites",
+        reached[0], pairs[0], inputs.radius_m, reached[1], pairs[1], inputs.rural_radius_m, largest
+    );
+    println!(
+        "  distinct reach sets: {} of {} reached zones ({} pairs after merging zones with the same sites)",
+        distinct.len(),
+        reached[0] + reached[1],
+        merged_pairs
+    );
     Ok(())
 }
 
