@@ -30,10 +30,11 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::json;
 
 use crate::common::{
-    LocalFrame, WeightedPicker, lognormal, point_feature, polygon_feature, round_to,
-    write_feature_collection, write_lines, write_parquet,
+    LocalFrame, WeightedPicker, lognormal, polygon_feature, round_to, write_feature_collection, write_lines,
+    write_parquet,
 };
 use crate::mesh::{IndexPolygon, QuadMesh};
+use crate::site_layers::write_site_layers;
 
 /// Longitude of the city centre.
 pub const CITY_LON: f64 = 114.3;
@@ -183,8 +184,8 @@ pub struct CityCell {
     pub township: Option<usize>,
 }
 
-/// A branch (own or competitor) or a candidate site.
-#[derive(Debug, Clone)]
+/// A branch (own or competitor) or a candidate site (of the demo city and the planner's province).
+#[derive(Debug, Clone, Default)]
 pub struct CitySite {
     /// Site id, unique across the scenario.
     pub id: String,
@@ -1469,65 +1470,7 @@ impl DemoCity {
                 format!("{:.6},{:.6},{t}", p[0], p[1])
             }),
         )?;
-        write_lines(
-            &dir.join("branches.csv"),
-            "id,name,lon,lat,format,counters,staff,annual_cost,observed_volume,protected,opened_year",
-            self.branches.iter().map(|b| {
-                let p = f.lonlat(b.xy[0], b.xy[1]);
-                format!(
-                    "{},{},{:.6},{:.6},{},{},{},{},{},{},{}",
-                    b.id,
-                    b.name,
-                    p[0],
-                    p[1],
-                    b.format,
-                    b.counters,
-                    b.staff,
-                    b.annual_cost,
-                    b.observed_volume,
-                    b.protected,
-                    b.opened_year
-                )
-            }),
-        )?;
-        let competitors: Vec<serde_json::Value> = self
-            .competitors
-            .iter()
-            .map(|c| {
-                point_feature(
-                    f.lonlat(c.xy[0], c.xy[1]),
-                    json!({ "id": c.id, "bank": c.bank, "name": c.name, "format": c.format, "counters": c.counters }),
-                )
-            })
-            .collect();
-        write_feature_collection(&dir.join("competitors.geojson"), &competitors)?;
-        let cand_ll: Vec<[f64; 2]> = self
-            .candidates
-            .iter()
-            .map(|c| f.lonlat(c.xy[0], c.xy[1]))
-            .collect();
-        let col = |name: &str, get: fn(&CitySite) -> f64| {
-            Column::new(name.into(), self.candidates.iter().map(get).collect::<Vec<f64>>())
-        };
-        write_parquet(
-            &dir.join("candidates.parquet"),
-            vec![
-                Column::new(
-                    "id".into(),
-                    self.candidates
-                        .iter()
-                        .map(|c| c.id.clone())
-                        .collect::<Vec<String>>(),
-                ),
-                Column::new("lon".into(), cand_ll.iter().map(|p| p[0]).collect::<Vec<f64>>()),
-                Column::new("lat".into(), cand_ll.iter().map(|p| p[1]).collect::<Vec<f64>>()),
-                col("rent", |c| c.rent),
-                col("open_cost", |c| c.open_cost),
-                col("floor_area_m2", |c| c.floor_area_m2),
-                col("footfall", |c| c.footfall),
-                col("visibility", |c| c.visibility),
-            ],
-        )?;
+        write_site_layers(dir, f, &self.branches, &self.competitors, &self.candidates)?;
         let districts: Vec<serde_json::Value> = self
             .district_outlines()
             .iter()

@@ -30,6 +30,7 @@ mod common;
 pub mod mesh;
 pub mod plan_province;
 mod province;
+mod site_layers;
 
 pub use city::{DemoCity, DemoCitySummary, DistrictFigures, generate_demo_city, write_demo_city};
 pub use clustered::{ClusteredInstance, ClusteredSpec, TableFormat, generate_clustered};

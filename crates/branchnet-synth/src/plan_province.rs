@@ -26,12 +26,13 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 use serde_json::json;
 
-use crate::city::{SYLLABLE_A, SYLLABLE_B, format_spec, pick_format, stage_rng};
+use crate::city::{CitySite, SYLLABLE_A, SYLLABLE_B, format_spec, pick_format, stage_rng};
 use crate::common::{
-    LocalFrame, WeightedPicker, lognormal, point_feature, polygon_feature, round_to,
-    write_feature_collection, write_lines, write_parquet,
+    LocalFrame, WeightedPicker, lognormal, polygon_feature, round_to, write_feature_collection, write_lines,
+    write_parquet,
 };
 use crate::mesh::{IndexPolygon, QuadMesh};
+use crate::site_layers::write_site_layers;
 
 /// Centre of the province (a fictional place in central China), degrees.
 pub const PLAN_PROVINCE_LON: f64 = 112.9;
@@ -173,42 +174,8 @@ pub struct ProvinceCell {
     pub township: usize,
 }
 
-/// An own branch, a competitor branch or a candidate site.
-#[derive(Debug, Clone, Default)]
-pub struct ProvinceSite {
-    /// Site id, unique across the scenario.
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// Position, local metres.
-    pub xy: [f64; 2],
-    /// Bank (competitors).
-    pub bank: String,
-    /// Format (branches).
-    pub format: &'static str,
-    /// Teller counters (branches).
-    pub counters: u32,
-    /// Staff (own branches).
-    pub staff: u32,
-    /// Annual operating cost, CNY (own branches).
-    pub annual_cost: f64,
-    /// Visits per year (own branches).
-    pub observed_volume: f64,
-    /// Never to be closed (own branches).
-    pub protected: bool,
-    /// Year opened (own branches).
-    pub opened_year: i32,
-    /// Rent per year, CNY (candidates).
-    pub rent: f64,
-    /// One-off cost of opening, CNY (candidates).
-    pub open_cost: f64,
-    /// Floor area, m² (candidates).
-    pub floor_area_m2: f64,
-    /// Daily passers-by (candidates).
-    pub footfall: f64,
-    /// 0–1 (candidates).
-    pub visibility: f64,
-}
+/// An own branch, a competitor branch or a candidate site: the demo city's site record (`district` unused).
+pub type ProvinceSite = CitySite;
 
 /// The whole province in memory.
 #[derive(Debug, Clone)]
@@ -1551,65 +1518,7 @@ impl PlanProvince {
                 format!("{:.6},{:.6},{t}", p[0], p[1])
             }),
         )?;
-        write_lines(
-            &dir.join("branches.csv"),
-            "id,name,lon,lat,format,counters,staff,annual_cost,observed_volume,protected,opened_year",
-            self.branches.iter().map(|b| {
-                let p = f.lonlat(b.xy[0], b.xy[1]);
-                format!(
-                    "{},{},{:.6},{:.6},{},{},{},{},{},{},{}",
-                    b.id,
-                    b.name,
-                    p[0],
-                    p[1],
-                    b.format,
-                    b.counters,
-                    b.staff,
-                    b.annual_cost,
-                    b.observed_volume,
-                    b.protected,
-                    b.opened_year
-                )
-            }),
-        )?;
-        let competitors: Vec<serde_json::Value> = self
-            .competitors
-            .iter()
-            .map(|c| {
-                point_feature(
-                    f.lonlat(c.xy[0], c.xy[1]),
-                    json!({ "id": c.id, "bank": c.bank, "name": c.name, "format": c.format, "counters": c.counters }),
-                )
-            })
-            .collect();
-        write_feature_collection(&dir.join("competitors.geojson"), &competitors)?;
-        let cand_ll: Vec<[f64; 2]> = self
-            .candidates
-            .iter()
-            .map(|c| f.lonlat(c.xy[0], c.xy[1]))
-            .collect();
-        let col = |name: &str, get: fn(&ProvinceSite) -> f64| {
-            Column::new(name.into(), self.candidates.iter().map(get).collect::<Vec<f64>>())
-        };
-        write_parquet(
-            &dir.join("candidates.parquet"),
-            vec![
-                Column::new(
-                    "id".into(),
-                    self.candidates
-                        .iter()
-                        .map(|c| c.id.clone())
-                        .collect::<Vec<String>>(),
-                ),
-                Column::new("lon".into(), cand_ll.iter().map(|p| p[0]).collect::<Vec<f64>>()),
-                Column::new("lat".into(), cand_ll.iter().map(|p| p[1]).collect::<Vec<f64>>()),
-                col("rent", |c| c.rent),
-                col("open_cost", |c| c.open_cost),
-                col("floor_area_m2", |c| c.floor_area_m2),
-                col("footfall", |c| c.footfall),
-                col("visibility", |c| c.visibility),
-            ],
-        )?;
+        write_site_layers(dir, f, &self.branches, &self.competitors, &self.candidates)?;
         let counties: Vec<serde_json::Value> = self
             .county_outlines()
             .iter()
