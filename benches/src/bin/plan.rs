@@ -28,7 +28,7 @@ use std::time::Instant;
 use anyhow::Context;
 use branchnet_core::{Reporter, Scenario, TravelConfig};
 use branchnet_plan::inputs::Inputs;
-use branchnet_plan::{ActionKind, PlanConfig, plan, write_plan};
+use branchnet_plan::{PlanConfig, plan, write_plan};
 use branchnet_score::{Registry, Scores, default_scores, run_models};
 use branchnet_spatial::travel::{Euclidean, GreatCircle};
 use branchnet_spatial::{MetricFrame, SiteIndex, TravelCost};
@@ -151,23 +151,9 @@ fn main() -> anyhow::Result<()> {
     let p = &run.plan;
     println!("\nplanner stages:");
     for s in &p.stages {
-        let gap = s
-            .gap
-            .map_or(String::new(), |g| format!(", gap {:.4}%", 100.0 * g));
-        println!(
-            "  {:<6} {}{gap} ({:.2} s) {}",
-            s.stage, s.status, s.seconds, s.detail
-        );
+        println!("  {s}");
     }
-    let count = |k: ActionKind| p.actions.iter().filter(|a| a.kind == k).count();
-    println!(
-        "actions: {} keep, {} close, {} relocate, {} open, {} convert",
-        count(ActionKind::Keep),
-        count(ActionKind::Close),
-        count(ActionKind::Relocate),
-        count(ActionKind::Open),
-        count(ActionKind::Convert)
-    );
+    println!("actions: {}", p.action_summary());
     let (b, a) = (&p.kpis.before, &p.kpis.after);
     println!(
         "coverage {:.2}% → {:.2}%, mean distance {:.0} → {:.0} m, annual cost {:.0} → {:.0}, capital {:.0}",

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use branchnet_core::Reporter;
 use branchnet_io::write::{Values, write_csv};
-use branchnet_plan::{ActionKind, Kpis, PlanConfig, SweepRow, plan, sweep, write_plan};
+use branchnet_plan::{Kpis, PlanConfig, SweepRow, plan, sweep, write_plan};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::scoring::score_scenario;
@@ -103,23 +103,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let p = &run.plan;
     println!("plan: {}", p.scenario);
     for s in &p.stages {
-        let gap = s
-            .gap
-            .map_or(String::new(), |g| format!(", gap {:.4}%", 100.0 * g));
-        println!(
-            "  {:<6} {}{gap} ({:.1} s) {}",
-            s.stage, s.status, s.seconds, s.detail
-        );
+        println!("  {s}");
     }
-    let count = |k: ActionKind| p.actions.iter().filter(|a| a.kind == k).count();
-    println!(
-        "actions: {} keep, {} close, {} relocate, {} open, {} convert",
-        count(ActionKind::Keep),
-        count(ActionKind::Close),
-        count(ActionKind::Relocate),
-        count(ActionKind::Open),
-        count(ActionKind::Convert)
-    );
+    println!("actions: {}", p.action_summary());
     print_kpis(&p.kpis.before, &p.kpis.after, &p.currency);
     for note in &p.notes {
         println!("note: {note}");

@@ -1,6 +1,8 @@
 //! What a planning run produces: directions per region, one action per branch or opened site, the micro
 //! choices with their alternatives, KPIs before and after, and the solver status of every stage.
 
+use std::fmt;
+
 use serde::Serialize;
 
 use branchnet_core::BranchFormat;
@@ -102,6 +104,15 @@ pub enum ActionKind {
 }
 
 impl ActionKind {
+    /// Every kind, in table order.
+    pub const ALL: [ActionKind; 5] = [
+        ActionKind::Keep,
+        ActionKind::Close,
+        ActionKind::Relocate,
+        ActionKind::Open,
+        ActionKind::Convert,
+    ];
+
     /// The spelling in files.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -258,4 +269,35 @@ pub struct StageStatus {
     pub seconds: f64,
     /// What the stage did, in one line.
     pub detail: String,
+}
+
+impl Plan {
+    /// How many actions of each kind the plan has, in [`ActionKind::ALL`] order.
+    pub fn action_counts(&self) -> [(ActionKind, usize); 5] {
+        ActionKind::ALL.map(|k| (k, self.actions.iter().filter(|a| a.kind == k).count()))
+    }
+
+    /// The action counts in one line: `67 keep, 0 close, 12 relocate, 0 open, 2 convert`.
+    pub fn action_summary(&self) -> String {
+        let parts: Vec<String> = self
+            .action_counts()
+            .iter()
+            .map(|(k, n)| format!("{n} {}", k.as_str()))
+            .collect();
+        parts.join(", ")
+    }
+}
+
+impl fmt::Display for StageStatus {
+    /// `meso   optimal, gap 0.0000% (11.9 s) 26950 zones, …`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let gap = self
+            .gap
+            .map_or(String::new(), |g| format!(", gap {:.4}%", 100.0 * g));
+        write!(
+            f,
+            "{:<6} {}{gap} ({:.2} s) {}",
+            self.stage, self.status, self.seconds, self.detail
+        )
+    }
 }
