@@ -84,8 +84,31 @@ fn a_branch_moves_from_the_cluster_to_the_blank_area() {
     // Capital: the move (300) and the fit-out (200); no licence for a relocation target.
     assert_eq!(plan.capital, 500.0);
     assert_eq!(plan.annual, 100.0);
-    // Objective: 18 served minus two changes (move out, open) at 0.01.
-    assert!((plan.objective - 17.98).abs() < 1e-9, "{}", plan.objective);
+    // Objective: 18 served minus one change (the move, its target's opening included) at 0.01.
+    assert!((plan.objective - 17.99).abs() < 1e-9, "{}", plan.objective);
+}
+
+#[test]
+fn a_move_is_preferred_to_a_closure_and_a_new_branch_of_equal_value() {
+    // With openings allowed, closing a core branch and opening the candidate as a new branch serves the same
+    // 18 as moving it; the move is one change where the other is two, so it wins (and saves the licence).
+    let mut problem = core_and_blank();
+    problem.budget.max_openings = None;
+    let plan = solve_relocation(&problem, &options()).expect("solves");
+    assert_eq!(plan.status, Status::Optimal);
+    let moved = plan
+        .existing
+        .iter()
+        .filter(|d| **d == ExistingDecision::Relocate)
+        .count();
+    let closed = plan
+        .existing
+        .iter()
+        .filter(|d| **d == ExistingDecision::Close)
+        .count();
+    assert_eq!((moved, closed), (1, 0), "{:?}", plan.existing);
+    assert!(plan.candidates[0].expect("opens").relocation);
+    assert!((plan.objective - 17.99).abs() < 1e-9, "{}", plan.objective);
 }
 
 #[test]

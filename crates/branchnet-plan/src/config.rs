@@ -69,8 +69,8 @@ pub struct PlanConfig {
     pub time_limit_s: f64,
     /// Relative MIP gap at which the layout may stop (default 1e-4).
     pub gap: f64,
-    /// Penalty per change (closure, move, conversion, opening) in demand units, so that plans of equal value
-    /// prefer fewer changes (default 0.5).
+    /// Penalty per change (closure, move, conversion, opening; a move is one change with the opening at its
+    /// target) in demand units, so that plans of equal value prefer fewer changes (default 0.5).
     pub change_penalty: f64,
     /// Money value of one unit of served demand per year; when set, the objective is value served minus
     /// annual cost minus capital spread over `payback-years` (default none: costs count through the

@@ -198,8 +198,8 @@ pub struct Relocation {
     pub annual_weight: f64,
     /// Objective weight of one unit of capital cost.
     pub capital_weight: f64,
-    /// Objective penalty per change (close, move, convert, open), so that equal-value plans prefer fewer
-    /// changes.
+    /// Objective penalty per change (close, move, convert, open; a move and the opening of its target are
+    /// one change), so that equal-value plans prefer fewer changes.
     pub change_penalty: f64,
 }
 

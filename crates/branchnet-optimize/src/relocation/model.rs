@@ -145,9 +145,11 @@ pub(super) fn build(
                 })
                 .collect(),
         );
-        // A relocation target saves the licence of a new branch.
+        // A relocation target saves the licence of a new branch, and is one change with its move rather
+        // than a second: otherwise a move and a closure plus an opening tie, and the tie need not go to
+        // the cheaper one.
         cols.target
-            .push(lp.add_integer_column(weight(0.0, -cand.new_capital, 0.0), 0.0..=1.0));
+            .push(lp.add_integer_column(weight(0.0, -cand.new_capital, -1.0), 0.0..=1.0));
     }
     for zone in &problem.zones {
         let level_cols = zone

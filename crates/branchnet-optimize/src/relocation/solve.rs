@@ -320,7 +320,9 @@ fn finish(problem: &Relocation, plan: &mut RelocationPlan, bound: f64, proven: b
             let v = &cand.variants[o.variant];
             capital += v.capital + if o.relocation { 0.0 } else { cand.new_capital };
             annual += v.annual;
-            changes += 1.0;
+            if !o.relocation {
+                changes += 1.0;
+            }
         }
     }
     plan.value = value;
