@@ -5,7 +5,6 @@
 mod gaps;
 mod plan;
 mod score;
-mod scoring;
 mod solve;
 mod validate;
 

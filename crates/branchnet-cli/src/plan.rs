@@ -8,10 +8,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use branchnet_core::Reporter;
 use branchnet_io::write::{Values, write_csv};
-use branchnet_plan::{Kpis, PlanConfig, SweepRow, plan, sweep, write_plan};
+use branchnet_plan::{Kpis, SweepRow, sweep};
+use branchnet_workflow::Session;
 use indicatif::{ProgressBar, ProgressStyle};
-
-use crate::scoring::score_scenario;
 
 /// Arguments of `branchnet plan`.
 #[derive(Debug, clap::Args)]
@@ -77,23 +76,23 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         bar: Mutex::new(None),
         quiet: args.quiet,
     };
-    bars.begin("reading and scoring the scenario", None);
-    let scored = score_scenario(&args.scenario, None)?;
+    bars.begin("reading the scenario", None);
+    let session = Session::open(&args.scenario)?;
+    let scenario = &session.scenario;
     bars.end(&format!(
         "{} cells, {} sites",
-        scored.scenario.cells.len(),
-        scored.scenario.sites.len()
+        scenario.cells.len(),
+        scenario.sites.len()
     ));
+    let scored = session.score(&session.models(None)?, &bars)?;
     let in_file = || format!("in {}", args.scenario.display());
-    let table = scored.config.plan.as_ref();
-    let config = PlanConfig::from_table(table).with_context(in_file)?;
-    let scenario = &scored.scenario;
-    let scores = &scored.run.scores;
-    let run = plan(scenario, scores, &config, &bars).with_context(in_file)?;
-    let inputs = branchnet_plan::inputs::Inputs::new(scenario, scores, &config)?;
-    let files = write_plan(&run, scenario, inputs.demand, inputs.level, &args.out)?;
+    let table = session.config.plan.as_ref();
+    let scores = &scored.scores;
+    let planned = session.plan(scores, table, &bars).with_context(in_file)?;
+    let files = planned.write(scenario, &args.out)?;
+    let run = &planned.run;
     let mut sweep_rows = Vec::new();
-    if !config.sweep.is_empty() {
+    if !planned.config.sweep.is_empty() {
         sweep_rows = sweep(scenario, scores, table, &bars).with_context(in_file)?;
         let path = args.out.join("sweep.csv");
         write_csv(&path, &sweep_columns(&sweep_rows))

@@ -6,12 +6,10 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context;
-use branchnet_core::{NO_REGION, Scenario};
-use branchnet_score::{Column as ScoreColumn, Scores};
-use polars::prelude::{Column, CsvWriter, DataFrame, ParquetWriter, SerWriter};
+use branchnet_workflow::Session;
+use branchnet_workflow::tables::{cell_table, region_table, site_table};
+use polars::prelude::{CsvWriter, DataFrame, ParquetWriter, SerWriter};
 use serde_json::json;
-
-use crate::scoring::{cell_lon_lat, score_scenario};
 
 /// Arguments of `branchnet score`.
 #[derive(Debug, clap::Args)]
@@ -47,16 +45,16 @@ impl TableFormat {
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let start = Instant::now();
-    let scored = score_scenario(&args.scenario, None)?;
-    let scenario = &scored.scenario;
-    let scores = &scored.run.scores;
+    let session = Session::open(&args.scenario)?;
+    let run = session.score(&session.models(None)?, &branchnet_core::Silent)?;
+    let scenario = &session.scenario;
+    let scores = &run.scores;
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
     let path = |name: &str| args.out.join(format!("{name}.{}", args.format.extension()));
     write_table(&path("cells"), cell_table(scenario, scores)?, args.format)?;
     write_table(&path("sites"), site_table(scenario, scores)?, args.format)?;
     write_table(&path("regions"), region_table(scenario, scores)?, args.format)?;
-    let timings: serde_json::Map<String, serde_json::Value> = scored
-        .run
+    let timings: serde_json::Map<String, serde_json::Value> = run
         .timings
         .iter()
         .map(|(m, t)| (m.clone(), json!(t.as_secs_f64())))
@@ -67,13 +65,13 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         .map(|f| (f.name.clone(), json!(finite(f.value))))
         .collect();
     let figures_path = args.out.join("figures.json");
-    let doc = json!({ "scenario": scored.config.name, "figures": figures, "seconds": timings });
+    let doc = json!({ "scenario": session.config.name, "figures": figures, "seconds": timings });
     std::fs::write(&figures_path, serde_json::to_string_pretty(&doc)?)
         .with_context(|| format!("cannot write {}", figures_path.display()))?;
 
-    println!("Scenario: {}", scored.config.name);
-    println!("Read in {:.2} s; models:", scored.read_s);
-    for (model, t) in &scored.run.timings {
+    println!("Scenario: {}", session.config.name);
+    println!("Read in {:.2} s; models:", session.read_s);
+    for (model, t) in &run.timings {
         println!("  {model:<16} {:.3} s", t.as_secs_f64());
     }
     println!("Figures:");
@@ -105,102 +103,6 @@ fn format_figure(v: f64) -> String {
     } else {
         format!("{v:.4}")
     }
-}
-
-/// Score columns as nullable floats (`NaN`, "does not apply", becomes null).
-fn score_columns(columns: &[ScoreColumn]) -> impl Iterator<Item = Column> + '_ {
-    columns.iter().map(|c| {
-        Column::new(
-            c.name.as_str().into(),
-            c.values.iter().map(|&v| finite(v)).collect::<Vec<_>>(),
-        )
-    })
-}
-
-/// The region id of each cell on every level, as `region_<level>` columns.
-fn region_id_columns(scenario: &Scenario, per_level: impl Fn(usize) -> Vec<u32>) -> Vec<Column> {
-    let regions = &scenario.regions;
-    regions
-        .levels()
-        .iter()
-        .enumerate()
-        .map(|(level, l)| {
-            let ids: Vec<Option<&str>> = per_level(level)
-                .into_iter()
-                .map(|r| {
-                    (r != NO_REGION)
-                        .then(|| regions.get(r).map(|g| g.id.as_str()))
-                        .flatten()
-                })
-                .collect();
-            Column::new(format!("region_{}", l.name).into(), ids)
-        })
-        .collect()
-}
-
-fn cell_table(scenario: &Scenario, scores: &Scores) -> anyhow::Result<DataFrame> {
-    let cells = &scenario.cells;
-    let lon_lat = cell_lon_lat(scenario);
-    let mut columns = vec![
-        Column::new("cell".into(), (0..cells.len() as u64).collect::<Vec<_>>()),
-        Column::new("lon".into(), lon_lat.iter().map(|p| p[0]).collect::<Vec<_>>()),
-        Column::new("lat".into(), lon_lat.iter().map(|p| p[1]).collect::<Vec<_>>()),
-    ];
-    columns.extend(region_id_columns(scenario, |level| {
-        cells
-            .regions(level)
-            .map_or_else(|| vec![NO_REGION; cells.len()], <[u32]>::to_vec)
-    }));
-    columns.extend(score_columns(&scores.cells));
-    Ok(DataFrame::new_infer_height(columns)?)
-}
-
-fn site_table(scenario: &Scenario, scores: &Scores) -> anyhow::Result<DataFrame> {
-    let sites = scenario.sites.all();
-    let mut columns = vec![
-        Column::new(
-            "id".into(),
-            sites.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "kind".into(),
-            sites.iter().map(|s| s.kind.as_str()).collect::<Vec<_>>(),
-        ),
-        Column::new("lon".into(), sites.iter().map(|s| s.lon).collect::<Vec<_>>()),
-        Column::new("lat".into(), sites.iter().map(|s| s.lat).collect::<Vec<_>>()),
-    ];
-    columns.extend(region_id_columns(scenario, |level| {
-        sites
-            .iter()
-            .map(|s| s.regions.get(level).copied().unwrap_or(NO_REGION))
-            .collect()
-    }));
-    columns.extend(score_columns(&scores.sites));
-    Ok(DataFrame::new_infer_height(columns)?)
-}
-
-fn region_table(scenario: &Scenario, scores: &Scores) -> anyhow::Result<DataFrame> {
-    let regions = scenario.regions.all();
-    let levels = scenario.regions.levels();
-    let mut columns = vec![
-        Column::new(
-            "id".into(),
-            regions.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "name".into(),
-            regions.iter().map(|r| r.name.as_deref()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "level".into(),
-            regions
-                .iter()
-                .map(|r| levels[r.level].name.as_str())
-                .collect::<Vec<_>>(),
-        ),
-    ];
-    columns.extend(score_columns(&scores.regions));
-    Ok(DataFrame::new_infer_height(columns)?)
 }
 
 fn write_table(path: &Path, mut df: DataFrame, format: TableFormat) -> anyhow::Result<()> {

@@ -27,11 +27,11 @@ impl Values {
     }
 }
 
-/// Writes `columns` to `path` as Parquet.
+/// `columns` as a polars DataFrame (text as strings, numbers as floats, flags as booleans; `None` as null).
 ///
 /// # Errors
-/// Columns of different lengths, or the file cannot be written.
-pub fn write_parquet<S: AsRef<str>>(path: &Path, columns: &[(S, Values)]) -> io::Result<()> {
+/// Columns of different lengths or repeated names.
+pub fn frame<S: AsRef<str>>(columns: &[(S, Values)]) -> io::Result<DataFrame> {
     let columns: Vec<Column> = columns
         .iter()
         .map(|(name, values)| {
@@ -43,12 +43,33 @@ pub fn write_parquet<S: AsRef<str>>(path: &Path, columns: &[(S, Values)]) -> io:
             }
         })
         .collect();
-    let mut df = DataFrame::new_infer_height(columns).map_err(io::Error::other)?;
+    DataFrame::new_infer_height(columns).map_err(io::Error::other)
+}
+
+/// Writes `columns` to `path` as Parquet.
+///
+/// # Errors
+/// Columns of different lengths, or the file cannot be written.
+pub fn write_parquet<S: AsRef<str>>(path: &Path, columns: &[(S, Values)]) -> io::Result<()> {
+    let mut df = frame(columns)?;
     let file = File::create(path)?;
     ParquetWriter::new(file)
         .finish(&mut df)
         .map_err(io::Error::other)?;
     Ok(())
+}
+
+/// `df` as the bytes of a Parquet file: how tables cross into Python (`polars.read_parquet` reads them with
+/// their types, and no Arrow version has to match between the two sides).
+///
+/// # Errors
+/// When polars cannot encode a column.
+pub fn parquet_bytes(df: &mut DataFrame) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    ParquetWriter::new(&mut bytes)
+        .finish(df)
+        .map_err(io::Error::other)?;
+    Ok(bytes)
 }
 
 /// Writes `columns` to `path` as CSV (a header line, then one line per row; numbers in Rust's shortest

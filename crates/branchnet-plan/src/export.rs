@@ -22,6 +22,56 @@ use crate::report::{MapLayers, write_report};
 use crate::whole_region::with_regions;
 use crate::{ActionKind, Place, PlanError, PlanRun};
 
+/// The plan's tables in memory, as [`write_plan`] writes them: named columns of text, numbers or flags.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanTables {
+    /// One row per action (`actions.csv`).
+    pub actions: Vec<(String, Values)>,
+    /// The macro directions, one row per region (`regions.csv`).
+    pub regions: Vec<(String, Values)>,
+    /// The network after the plan, one row per branch (`branches.csv`).
+    pub branches: Vec<(String, Values)>,
+    /// The micro rankings, one row per site considered for an opened location (`sites.csv`).
+    pub sites: Vec<(String, Values)>,
+}
+
+impl PlanTables {
+    /// The tables of `run`.
+    pub fn of(run: &PlanRun) -> Self {
+        Self {
+            actions: action_columns(run),
+            regions: region_columns(run),
+            branches: branch_columns(run),
+            sites: site_columns(run),
+        }
+    }
+}
+
+/// The plan as a GeoJSON FeatureCollection (`plan.geojson`): a point per branch before and after (property
+/// `action`, `role`) and a line per relocation.
+pub fn plan_geojson(run: &PlanRun) -> String {
+    geojson(run).to_string()
+}
+
+/// KPIs before and after, the budgets and their use, the stages and the notes (`kpis.json`).
+pub fn kpis_document(run: &PlanRun) -> serde_json::Value {
+    json!({
+        "scenario": run.plan.scenario,
+        "currency": run.plan.currency,
+        "before": run.plan.kpis.before,
+        "after": run.plan.kpis.after,
+        "budget": run.plan.budget,
+        "stages": run.plan.stages,
+        "notes": run.plan.notes,
+    })
+}
+
+/// What the report's map draws of `scenario`: `demand` (one value per cell) shades it, the regions of `level`
+/// outline it (the whole area as one region when the scenario has none).
+pub fn map_layers(scenario: &Scenario, demand: &[f64], level: usize) -> MapLayers {
+    MapLayers::from_scenario(&with_regions(scenario), demand, level)
+}
+
 /// Writes every export of `run` into `dir` (created if needed) and returns the files written.
 ///
 /// `demand` (one value per cell) shades the report's map; `level` is the macro region level.
@@ -42,34 +92,24 @@ pub fn write_plan(
         written.push(p.clone());
         p
     };
-    let actions = action_columns(run);
+    let tables = PlanTables::of(run);
     let p = out("actions.csv");
-    write_csv(&p, &actions).map_err(|e| failed(&p, e))?;
+    write_csv(&p, &tables.actions).map_err(|e| failed(&p, e))?;
     let p = out("actions.parquet");
-    write_parquet(&p, &actions).map_err(|e| failed(&p, e))?;
+    write_parquet(&p, &tables.actions).map_err(|e| failed(&p, e))?;
     let p = out("regions.csv");
-    write_csv(&p, &region_columns(run)).map_err(|e| failed(&p, e))?;
+    write_csv(&p, &tables.regions).map_err(|e| failed(&p, e))?;
     let p = out("branches.csv");
-    write_csv(&p, &branch_columns(run)).map_err(|e| failed(&p, e))?;
+    write_csv(&p, &tables.branches).map_err(|e| failed(&p, e))?;
     let p = out("sites.csv");
-    write_csv(&p, &site_columns(run)).map_err(|e| failed(&p, e))?;
+    write_csv(&p, &tables.sites).map_err(|e| failed(&p, e))?;
     let p = out("plan.geojson");
-    std::fs::write(&p, geojson(run).to_string()).map_err(|e| failed(&p, e))?;
+    std::fs::write(&p, plan_geojson(run)).map_err(|e| failed(&p, e))?;
     let p = out("kpis.json");
-    let kpis = json!({
-        "scenario": run.plan.scenario,
-        "currency": run.plan.currency,
-        "before": run.plan.kpis.before,
-        "after": run.plan.kpis.after,
-        "budget": run.plan.budget,
-        "stages": run.plan.stages,
-        "notes": run.plan.notes,
-    });
-    let text = serde_json::to_string_pretty(&kpis).map_err(|e| failed(&p, e))?;
+    let text = serde_json::to_string_pretty(&kpis_document(run)).map_err(|e| failed(&p, e))?;
     std::fs::write(&p, text).map_err(|e| failed(&p, e))?;
     let p = out("report.html");
-    let layers = MapLayers::from_scenario(&with_regions(scenario), demand, level);
-    write_report(&run.plan, &layers, &p).map_err(|e| failed(&p, e))?;
+    write_report(&run.plan, &map_layers(scenario, demand, level), &p).map_err(|e| failed(&p, e))?;
     Ok(written)
 }
 

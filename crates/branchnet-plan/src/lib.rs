@@ -35,12 +35,12 @@ pub mod zones;
 
 pub use config::PlanConfig;
 pub use error::PlanError;
-pub use export::write_plan;
+pub use export::{PlanTables, kpis_document, map_layers, plan_geojson, write_plan};
 pub use plan::{
     Action, ActionKind, BudgetUse, Direction, KpiComparison, Kpis, Place, Plan, RankedSite, RegionDirection,
     SiteChoice, StageStatus,
 };
-pub use report::{MapLayers, html_report, write_report};
+pub use report::{MapLayers, html_report, summary_html, write_report};
 pub use run::{Branch, PlanRun, plan};
 pub use sweep::{SweepRow, sweep};
 pub use whole_region::{WHOLE_REGION, with_regions};

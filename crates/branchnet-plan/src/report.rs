@@ -77,6 +77,34 @@ pub fn html_report(plan: &Plan, layers: &MapLayers) -> String {
     s
 }
 
+/// A short document for a notebook cell: title, headline figures, stages, the map and the KPI table.
+///
+/// It is a whole document with the report's style sheet; the Python package shows it inside an iframe, so
+/// the style cannot reach the notebook around it.
+pub fn summary_html(plan: &Plan, layers: &MapLayers) -> String {
+    let mut s = String::with_capacity(32 * 1024 + layers.blocks.len() * 32);
+    let _ = write!(
+        s,
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Branch network plan — {}</title><style>{CSS}</style></head><body>"#,
+        esc(&plan.scenario)
+    );
+    let _ = write!(
+        s,
+        r#"<header><h1>Branch network plan — {}</h1><p class="meta">money in <b>{}</b> · {} regions · {} actions</p>"#,
+        esc(&plan.scenario),
+        esc(&plan.currency),
+        int(plan.directions.len()),
+        int(plan.actions.len())
+    );
+    s.push_str(&headline(plan));
+    s.push_str(&tables::stages(&plan.stages));
+    s.push_str("</header>");
+    s.push_str(&section("map-section", "Map", &map_block(plan, layers)));
+    s.push_str(&section("kpis-section", "Network figures", &tables::kpis(plan)));
+    s.push_str("</body></html>");
+    s
+}
+
 /// Writes [`html_report`] to `path`.
 ///
 /// # Errors

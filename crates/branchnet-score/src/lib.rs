@@ -26,4 +26,4 @@ pub mod site_score;
 pub use error::ScoreError;
 pub use model::{Column, Figure, ScoreContext, Scores, ScoringModel};
 pub use registry::{DEFAULT_KINDS, Factory, Registry, default_scores};
-pub use run::{ScoreRun, run_models};
+pub use run::{ScoreRun, run_models, run_models_reporting};

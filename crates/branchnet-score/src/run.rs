@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use branchnet_core::Scenario;
+use branchnet_core::{Reporter, Scenario, Silent};
 use branchnet_spatial::TravelCost;
 use tracing::debug;
 
@@ -26,7 +26,21 @@ pub fn run_models(
     scenario: &Scenario,
     travel: &dyn TravelCost,
 ) -> Result<ScoreRun, ScoreError> {
+    run_models_reporting(models, scenario, travel, &Silent)
+}
+
+/// [`run_models`], telling `reporter` of one stage, `scoring`, with a step per model.
+///
+/// # Errors
+/// As [`run_models`].
+pub fn run_models_reporting(
+    models: &[Box<dyn ScoringModel>],
+    scenario: &Scenario,
+    travel: &dyn TravelCost,
+    reporter: &dyn Reporter,
+) -> Result<ScoreRun, ScoreError> {
     let mut run = ScoreRun::default();
+    reporter.begin("scoring", Some(models.len() as u64));
     for model in models {
         let started = Instant::now();
         let ctx = ScoreContext {
@@ -40,7 +54,9 @@ pub fn run_models(
         debug!(model = model.name(), seconds = elapsed.as_secs_f64(), "scored");
         run.scores.absorb(model.name(), out);
         run.timings.push((model.name().to_owned(), elapsed));
+        reporter.advance(1);
     }
+    reporter.end(&format!("{} models", models.len()));
     Ok(run)
 }
 
