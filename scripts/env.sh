@@ -41,10 +41,13 @@ ensure_python_test_env() {
         python3 -m venv "$BRANCHNET_PY_VENV"
         "$BRANCHNET_PY_VENV/bin/python" -m pip install --quiet --upgrade pip
     fi
-    if ! "$BRANCHNET_PY_VENV/bin/python" -c "import maturin, pytest, numpy, mypy, polars" 2>/dev/null; then
-        echo "== installing maturin, pytest, numpy, mypy and polars into $BRANCHNET_PY_VENV" >&2
+    # pandas, pyarrow, geopandas and tqdm: the scenario API accepts their frames and draws tqdm bars, and
+    # the tests check both.
+    if ! "$BRANCHNET_PY_VENV/bin/python" -c "import maturin, pytest, numpy, mypy, polars, pandas, pyarrow, geopandas, tqdm" 2>/dev/null; then
+        echo "== installing maturin, pytest, numpy, mypy, polars, pandas, pyarrow, geopandas, tqdm into $BRANCHNET_PY_VENV" >&2
         "$BRANCHNET_PY_VENV/bin/python" -m pip install --quiet \
-            "maturin>=1.9,<2" "pytest>=8" "numpy>=1.24" "mypy>=1.10" "polars>=1.28"
+            "maturin>=1.9,<2" "pytest>=8" "numpy>=1.24" "mypy>=1.10" "polars>=1.28" "pandas>=2" "pyarrow>=15" \
+            "geopandas>=1" "tqdm>=4.66"
     fi
 }
 

@@ -90,7 +90,7 @@ impl PySolution {
 static POOL_THREADS: AtomicU32 = AtomicU32::new(0);
 
 /// The thread count for a solve: the one asked for, or the pool's when none is (the default on first use).
-fn pool_threads(asked: Option<u32>) -> PyResult<u32> {
+pub(crate) fn pool_threads(asked: Option<u32>) -> PyResult<u32> {
     let asked = match asked {
         Some(0) => return Err(bad_input("threads is 0; expected at least 1")),
         Some(n) => n,

@@ -1,7 +1,15 @@
 """branchnet: plan bank branch networks.
 
-This first part of the Python package exposes the location models of the Rust engine through
-:mod:`branchnet.locate`, shaped like PySAL spopt's ``spopt.locate`` so that its users switch in one line::
+The scenario API plans a network from a ``scenario.toml`` or from DataFrames::
+
+    import branchnet
+
+    scenario = branchnet.Scenario.from_toml("data/demo-city/scenario.toml")
+    plan = scenario.plan(progress=True)
+    plan.actions, plan.kpis, plan.write("out/")
+
+:mod:`branchnet.locate` exposes the location models, shaped like PySAL spopt's ``spopt.locate`` so that its users
+switch in one line::
 
     from branchnet.locate import MCLP   # instead of: from spopt.locate import MCLP
 
@@ -9,7 +17,22 @@ This first part of the Python package exposes the location models of the Rust en
     mclp.n_cli_uncov, mclp.perc_cov, mclp.fac2cli
 """
 
-from . import locate
+from . import locate, progress
 from ._native import __version__
+from .models import ScoreInputs, ScoringModel, scoring_model
+from .results import GapsResult, PlanResult, ScoreResult, to_geodataframe
+from .scenario import Scenario
 
-__all__ = ["__version__", "locate"]
+__all__ = [
+    "GapsResult",
+    "PlanResult",
+    "ScoreInputs",
+    "ScoreResult",
+    "Scenario",
+    "ScoringModel",
+    "__version__",
+    "locate",
+    "progress",
+    "scoring_model",
+    "to_geodataframe",
+]
