@@ -42,18 +42,19 @@ ensure_python_test_env() {
         "$BRANCHNET_PY_VENV/bin/python" -m pip install --quiet --upgrade pip
     fi
     # pandas, pyarrow, geopandas and tqdm: the scenario API accepts their frames and draws tqdm bars, and
-    # the tests check both.
-    if ! "$BRANCHNET_PY_VENV/bin/python" -c "import maturin, pytest, numpy, mypy, polars, pandas, pyarrow, geopandas, tqdm" 2>/dev/null; then
-        echo "== installing maturin, pytest, numpy, mypy, polars, pandas, pyarrow, geopandas, tqdm into $BRANCHNET_PY_VENV" >&2
+    # the tests check both. spopt (with PuLP's bundled CBC): the locate tests solve spopt's own instances
+    # with spopt too and compare objectives.
+    if ! "$BRANCHNET_PY_VENV/bin/python" -c "import maturin, pytest, numpy, mypy, polars, pandas, pyarrow, geopandas, tqdm, spopt" 2>/dev/null; then
+        echo "== installing maturin, pytest, numpy, mypy, polars, pandas, pyarrow, geopandas, tqdm, spopt into $BRANCHNET_PY_VENV" >&2
         "$BRANCHNET_PY_VENV/bin/python" -m pip install --quiet \
             "maturin>=1.9,<2" "pytest>=8" "numpy>=1.24" "mypy>=1.10" "polars>=1.28" "pandas>=2" "pyarrow>=15" \
-            "geopandas>=1" "tqdm>=4.66"
+            "geopandas>=1" "tqdm>=4.66" "spopt>=0.6"
     fi
 }
 
 # Builds the `branchnet` wheel (crates/branchnet-py) with maturin and installs it into $BRANCHNET_PY_VENV.
-# maturin builds into $CARGO_TARGET_DIR like cargo does, so HiGHS and the optimisation crate are reused
-# from the workspace build rather than compiled a second time.
+# maturin builds into $CARGO_TARGET_DIR like cargo does; the crates whose features differ from the workspace
+# build's compile a second time (ARCHITECTURE.md: "The wheel is a second build"), later builds are warm.
 install_python_package() {
     ensure_python_test_env
     local wheels="$CARGO_TARGET_DIR/wheels-branchnet"

@@ -2,6 +2,8 @@
 //! the solves (a covering model derives its coverage from it by radius).
 
 use branchnet_optimize::Costs;
+use branchnet_spatial::neighbours;
+use numpy::ndarray::ArrayView2;
 use numpy::{PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
@@ -63,6 +65,52 @@ impl PyCosts {
         Ok(Self { inner })
     }
 
+    /// Euclidean distances between demand points and sites given as (x, y) rows, in their own unit: only the
+    /// pairs within `max_cost` when it is given (an R-tree search, never a dense matrix; what covering models
+    /// need), else every pair.
+    #[staticmethod]
+    #[pyo3(signature = (demand, sites, max_cost=None))]
+    fn from_points(
+        py: Python<'_>,
+        demand: PyReadonlyArray2<'_, f64>,
+        sites: PyReadonlyArray2<'_, f64>,
+        max_cost: Option<f64>,
+    ) -> PyResult<Self> {
+        let demand = points("demand", demand.as_array())?;
+        let sites = points("facility", sites.as_array())?;
+        if let Some(limit) = max_cost
+            && !(limit.is_finite() && limit >= 0.0)
+        {
+            return Err(bad_input(format!(
+                "max_cost must be a finite distance ≥ 0; found {limit}"
+            )));
+        }
+        let n_sites = sites.len();
+        let inner = py
+            .detach(|| match max_cost {
+                Some(limit) => {
+                    let (offsets, sites, costs) = neighbours::within(&demand, &sites, limit).into_parts();
+                    Costs::from_csr(n_sites, offsets, sites, costs)
+                }
+                None => {
+                    let offsets = (0..=demand.len()).map(|i| i * n_sites).collect();
+                    let columns = (0..n_sites as u32).collect::<Vec<_>>();
+                    let mut costs = Vec::with_capacity(demand.len() * n_sites);
+                    for p in &demand {
+                        // sqrt(dx² + dy²) as the neighbour search and scipy's cdist compute it, so a
+                        // radius test and spopt's matrix agree to the last bit.
+                        costs.extend(sites.iter().map(|q| {
+                            let (dx, dy) = (p[0] - q[0], p[1] - q[1]);
+                            (dx * dx + dy * dy).sqrt()
+                        }));
+                    }
+                    Costs::from_csr(n_sites, offsets, columns.repeat(demand.len()), costs)
+                }
+            })
+            .map_err(to_py)?;
+        Ok(Self { inner })
+    }
+
     /// Number of demand points.
     #[getter]
     fn n_demand(&self) -> usize {
@@ -108,4 +156,30 @@ impl PyCosts {
             self.inner.n_sites()
         )
     }
+}
+
+/// The rows of an n × 2 array of coordinates as points; the first row with a coordinate that is not finite
+/// is an error naming it.
+fn points(what: &str, array: ArrayView2<'_, f64>) -> PyResult<Vec<[f64; 2]>> {
+    if array.ncols() != 2 {
+        return Err(bad_input(format!(
+            "{what} points: expected an n × 2 array of (x, y); found {} columns",
+            array.ncols()
+        )));
+    }
+    array
+        .rows()
+        .into_iter()
+        .enumerate()
+        .map(|(row, p)| {
+            if p[0].is_finite() && p[1].is_finite() {
+                Ok([p[0], p[1]])
+            } else {
+                Err(bad_input(format!(
+                    "{what} point {row}: coordinates must be finite numbers; found ({}, {}) (an empty or missing geometry?)",
+                    p[0], p[1]
+                )))
+            }
+        })
+        .collect()
 }

@@ -38,6 +38,10 @@ class Costs:
         destination: npt.NDArray[np.int64],
         cost: npt.NDArray[np.float64],
     ) -> Costs: ...
+    @staticmethod
+    def from_points(
+        demand: npt.NDArray[np.float64], sites: npt.NDArray[np.float64], max_cost: float | None = None
+    ) -> Costs: ...
     @property
     def n_demand(self) -> int: ...
     @property

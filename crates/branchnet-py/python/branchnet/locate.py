@@ -12,9 +12,11 @@ On top of spopt's attributes every solved model has ``objective``, ``bound``, ``
 (``"optimal"`` or ``"feasible"`` when ``time_limit`` stopped the proof), ``sites`` (the open facility
 indices) and ``fac_open`` (one flag per facility, what spopt users read from ``fac_vars``).
 
-Besides dense matrices, every model takes a long origin/destination table (``from_od_table``): a polars or
-pandas DataFrame, or a tuple of (origin, destination, cost) arrays. Pairs that are not listed cannot be
-served, so a network table never has to become a dense matrix.
+Besides dense matrices, every model takes GeoDataFrames (``from_geodataframe``, spopt's signature: Euclidean
+distances between the geometries, both frames in one CRS; covering models keep only the pairs within their
+radius, found by an R-tree, so no dense matrix is built) and a long origin/destination table
+(``from_od_table``): a polars or pandas DataFrame, or a tuple of (origin, destination, cost) arrays. Pairs that
+are not listed cannot be served, so a network table never has to become a dense matrix.
 
 As in spopt, ``fac2cli[j]`` lists, for an open facility ``j``, the clients it covers (covering models: every
 client within the service radius) or serves (median and centre models); it is empty for a closed facility.
@@ -30,7 +32,7 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from . import _native
+from . import _geo, _native
 
 __all__ = ["LSCP", "MCLP", "PCenter", "PMedian", "InfeasibleError"]
 
@@ -248,6 +250,32 @@ class MCLP(_LocateModel):
             required=_predefined(predefined_facilities_arr, costs.n_sites),
         )
 
+    @classmethod
+    def from_geodataframe(
+        cls,
+        gdf_demand: Any,
+        gdf_fac: Any,
+        demand_col: str,
+        facility_col: str,
+        weights_cols: str,
+        service_radius: float,
+        p_facilities: int,
+        predefined_facility_col: str | None = None,
+        distance_metric: str = "euclidean",
+        name: str = "mclp",
+    ) -> MCLP:
+        """From GeoDataFrames of clients and facilities (spopt's signature): distances between their geometries
+        (centroids when not points), both frames in one CRS; only the pairs within ``service_radius`` are kept."""
+        costs = _geo.geo_costs(gdf_demand, gdf_fac, demand_col, facility_col, distance_metric, service_radius)
+        return cls(
+            name,
+            costs,
+            _vector(_geo.frame_column(gdf_demand, weights_cols, "gdf_demand"), "weights"),
+            service_radius,
+            p_facilities,
+            required=_predefined_column(gdf_fac, predefined_facility_col),
+        )
+
     def _run(self, options: dict[str, Any]) -> _native.Solution:
         return _native.solve_mclp(self.costs, self.weights, self.service_radius, self.p_facilities, **options)
 
@@ -328,6 +356,35 @@ class PMedian(_LocateModel):
             required=_predefined(predefined_facilities_arr, costs.n_sites),
         )
 
+    @classmethod
+    def from_geodataframe(
+        cls,
+        gdf_demand: Any,
+        gdf_fac: Any,
+        demand_col: str,
+        facility_col: str,
+        weights_cols: str,
+        p_facilities: int,
+        facility_capacity_col: str | None = None,
+        predefined_facility_col: str | None = None,
+        fulfill_predefined_fac: bool = False,
+        distance_metric: str = "euclidean",
+        name: str = "p-median",
+    ) -> PMedian:
+        """From GeoDataFrames of clients and facilities (spopt's signature): distances between their geometries
+        (centroids when not points), both frames in one CRS. Capacities are not supported yet."""
+        _geo.unsupported(
+            "PMedian", facility_capacity_col=facility_capacity_col, fulfill_predefined_fac=fulfill_predefined_fac
+        )
+        costs = _geo.geo_costs(gdf_demand, gdf_fac, demand_col, facility_col, distance_metric, None)
+        return cls(
+            name,
+            costs,
+            _vector(_geo.frame_column(gdf_demand, weights_cols, "gdf_demand"), "weights"),
+            p_facilities,
+            required=_predefined_column(gdf_fac, predefined_facility_col),
+        )
+
     def _run(self, options: dict[str, Any]) -> _native.Solution:
         return _native.solve_p_median(self.costs, self.weights, self.p_facilities, **options)
 
@@ -388,6 +445,29 @@ class LSCP(_LocateModel):
             required=_predefined(predefined_facilities_arr, costs.n_sites),
         )
 
+    @classmethod
+    def from_geodataframe(
+        cls,
+        gdf_demand: Any,
+        gdf_fac: Any,
+        demand_col: str,
+        facility_col: str,
+        service_radius: float,
+        predefined_facility_col: str | None = None,
+        demand_quantity_col: str | None = None,
+        facility_capacity_col: str | None = None,
+        distance_metric: str = "euclidean",
+        name: str = "lscp",
+    ) -> LSCP:
+        """From GeoDataFrames of clients and facilities (spopt's signature): distances between their geometries
+        (centroids when not points), both frames in one CRS; only the pairs within ``service_radius`` are kept.
+        Capacities are not supported yet."""
+        _geo.unsupported(
+            "LSCP", demand_quantity_col=demand_quantity_col, facility_capacity_col=facility_capacity_col
+        )
+        costs = _geo.geo_costs(gdf_demand, gdf_fac, demand_col, facility_col, distance_metric, service_radius)
+        return cls(name, costs, service_radius, required=_predefined_column(gdf_fac, predefined_facility_col))
+
     def _run(self, options: dict[str, Any]) -> _native.Solution:
         return _native.solve_lscp(self.costs, self.service_radius, **options)
 
@@ -445,6 +525,23 @@ class PCenter(_LocateModel):
             site_ids=sites,
             required=_predefined(predefined_facilities_arr, costs.n_sites),
         )
+
+    @classmethod
+    def from_geodataframe(
+        cls,
+        gdf_demand: Any,
+        gdf_fac: Any,
+        demand_col: str,
+        facility_col: str,
+        p_facilities: int,
+        predefined_facility_col: str | None = None,
+        distance_metric: str = "euclidean",
+        name: str = "p-center",
+    ) -> PCenter:
+        """From GeoDataFrames of clients and facilities (spopt's signature): distances between their geometries
+        (centroids when not points), both frames in one CRS."""
+        costs = _geo.geo_costs(gdf_demand, gdf_fac, demand_col, facility_col, distance_metric, None)
+        return cls(name, costs, p_facilities, required=_predefined_column(gdf_fac, predefined_facility_col))
 
     def _run(self, options: dict[str, Any]) -> _native.Solution:
         return _native.solve_p_center(self.costs, self.p_facilities, **options)
@@ -572,3 +669,10 @@ def _predefined(predefined: npt.ArrayLike | None, n_sites: int) -> list[int]:
             f"predefined_facilities_arr: expected one flag per facility ({n_sites}), found {flags.size}"
         )
     return [int(j) for j in np.flatnonzero(flags)]
+
+
+def _predefined_column(gdf_fac: Any, column: str | None) -> list[int]:
+    """Facility indices that must open, from a flag column of the facilities' GeoDataFrame."""
+    if column is None:
+        return []
+    return _predefined(_geo.frame_column(gdf_fac, column, "gdf_fac"), len(gdf_fac))
