@@ -34,5 +34,7 @@ fn branchnet_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(solve::p_median, m)?)?;
     m.add_function(wrap_pyfunction!(solve::lscp, m)?)?;
     m.add_function(wrap_pyfunction!(solve::p_center, m)?)?;
+    m.add_function(wrap_pyfunction!(solve::lscp_backup, m)?)?;
+    m.add_function(wrap_pyfunction!(solve::p_dispersion, m)?)?;
     Ok(())
 }

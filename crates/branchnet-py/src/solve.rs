@@ -4,10 +4,10 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use branchnet_optimize::{
-    Coverage, OptimizeError, Solution, SolveOptions, Status, solve_lscp, solve_mclp, solve_p_center,
-    solve_p_median,
+    Coverage, OptimizeError, Solution, SolveOptions, Status, solve_lscp, solve_lscp_backup, solve_mclp,
+    solve_p_center, solve_p_dispersion, solve_p_median,
 };
-use numpy::{PyArray1, PyReadonlyArray1};
+use numpy::{PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
 use crate::costs::PyCosts;
@@ -240,4 +240,59 @@ pub(crate) fn p_center(
     let options = options(time_limit, gap, threads, required, forbidden)?;
     let costs = &costs.inner;
     finish(py.detach(|| solve_p_center(costs, p, &options)))
+}
+
+/// Backup coverage (LSCP-B): as few sites as the LSCP needs, covering the most weight twice within `radius`.
+/// Returns the plan and the demand points two open sites really cover, ascending.
+#[pyfunction]
+#[pyo3(name = "solve_lscp_backup", signature = (costs, weights, radius, *, time_limit=None, gap=None,
+    threads=None, required=Vec::new(), forbidden=Vec::new()))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn lscp_backup<'py>(
+    py: Python<'py>,
+    costs: &PyCosts,
+    weights: PyReadonlyArray1<'_, f64>,
+    radius: f64,
+    time_limit: Option<f64>,
+    gap: Option<f64>,
+    threads: Option<u32>,
+    required: Vec<usize>,
+    forbidden: Vec<usize>,
+) -> PyResult<(PySolution, Bound<'py, PyArray1<i64>>)> {
+    let options = options(time_limit, gap, threads, required, forbidden)?;
+    let weights = weights_of(&weights);
+    let costs = &costs.inner;
+    let cover = py
+        .detach(|| {
+            let coverage = Coverage::within(costs, radius);
+            solve_lscp_backup(&coverage, &weights, &options)
+        })
+        .map_err(to_py)?;
+    let backed_up = PyArray1::from_iter(py, cover.backed_up.iter().map(|&i| i as i64));
+    Ok((
+        PySolution {
+            inner: cover.solution,
+        },
+        backed_up,
+    ))
+}
+
+/// p-dispersion: the `p` sites whose smallest pairwise distance in the square matrix `distances` is largest.
+#[pyfunction]
+#[pyo3(name = "solve_p_dispersion", signature = (distances, p, *, time_limit=None, gap=None, threads=None,
+    required=Vec::new(), forbidden=Vec::new()))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn p_dispersion(
+    py: Python<'_>,
+    distances: PyReadonlyArray2<'_, f64>,
+    p: usize,
+    time_limit: Option<f64>,
+    gap: Option<f64>,
+    threads: Option<u32>,
+    required: Vec<usize>,
+    forbidden: Vec<usize>,
+) -> PyResult<PySolution> {
+    let options = options(time_limit, gap, threads, required, forbidden)?;
+    let view = distances.as_array();
+    finish(py.detach(|| solve_p_dispersion(view, p, &options)))
 }

@@ -52,6 +52,28 @@ def geo_costs(
     return _native.Costs.from_dense(matrix)
 
 
+def geo_distances(gdf_fac: Any, facility_col: str, distance_metric: str) -> npt.NDArray[np.float64]:
+    """Distances between the facilities of one GeoDataFrame, as a square matrix (the p-dispersion's input)."""
+    if gdf_fac.crs is not None and gdf_fac.crs.is_geographic:
+        warnings.warn(
+            f"the GeoDataFrame is in a geographic CRS ({gdf_fac.crs}): distances are in degrees, as spopt computes "
+            "them. Project it (gdf.to_crs(...)) for metres.",
+            UserWarning,
+            stacklevel=3,
+        )
+    points = _coordinates(gdf_fac, facility_col, "gdf_fac", "Facility")
+    if distance_metric == "euclidean":
+        d = points[:, None, :] - points[None, :, :]
+        return np.ascontiguousarray(np.sqrt((d**2).sum(axis=2)))
+    try:
+        from scipy.spatial.distance import cdist
+    except ImportError:
+        raise ValueError(
+            f"distance_metric={distance_metric!r} needs scipy (pip install scipy); 'euclidean' does not"
+        ) from None
+    return np.ascontiguousarray(cdist(points, points, distance_metric), dtype=np.float64)
+
+
 def frame_column(gdf: Any, column: str, frame: str) -> npt.NDArray[Any]:
     """A column of ``gdf`` as an array, or a ``ValueError`` naming the frame and the columns it has."""
     if column not in gdf.columns:

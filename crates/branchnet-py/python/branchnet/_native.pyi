@@ -17,8 +17,10 @@ __all__ = [
     "Solution",
     "__version__",
     "solve_lscp",
+    "solve_lscp_backup",
     "solve_mclp",
     "solve_p_center",
+    "solve_p_dispersion",
     "solve_p_median",
 ]
 
@@ -102,6 +104,27 @@ def solve_lscp(
 ) -> Solution: ...
 def solve_p_center(
     costs: Costs,
+    p: int,
+    *,
+    time_limit: float | None = None,
+    gap: float | None = None,
+    threads: int | None = None,
+    required: list[int] = ...,
+    forbidden: list[int] = ...,
+) -> Solution: ...
+def solve_lscp_backup(
+    costs: Costs,
+    weights: npt.NDArray[np.float64],
+    radius: float,
+    *,
+    time_limit: float | None = None,
+    gap: float | None = None,
+    threads: int | None = None,
+    required: list[int] = ...,
+    forbidden: list[int] = ...,
+) -> tuple[Solution, npt.NDArray[np.int64]]: ...
+def solve_p_dispersion(
+    distances: npt.NDArray[np.float64],
     p: int,
     *,
     time_limit: float | None = None,

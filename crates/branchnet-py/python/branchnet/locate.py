@@ -2,7 +2,7 @@
 
 The classes keep spopt's names, constructors and result attributes so that switching is one line::
 
-    from branchnet.locate import MCLP, PMedian, LSCP, PCenter   # was: from spopt.locate import ...
+    from branchnet.locate import MCLP, PMedian, LSCP, LSCPB, PCenter, PDispersion   # was: from spopt.locate
 
     mclp = MCLP.from_cost_matrix(cost_matrix, weights, service_radius=5000, p_facilities=4)
     mclp = mclp.solve()          # spopt's solver argument is accepted and ignored: HiGHS solves
@@ -34,7 +34,7 @@ import numpy.typing as npt
 
 from . import _geo, _native
 
-__all__ = ["LSCP", "MCLP", "PCenter", "PMedian", "InfeasibleError"]
+__all__ = ["LSCP", "LSCPB", "MCLP", "PCenter", "PDispersion", "PMedian", "InfeasibleError"]
 
 
 class InfeasibleError(RuntimeError):
@@ -76,9 +76,12 @@ class _LocateModel:
         self.gap = float("nan")
         self.solution: _native.Solution | None = None
         self.sites: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)
-        self.fac_open: npt.NDArray[np.bool_] = np.zeros(costs.n_sites, dtype=bool)
+        self.fac_open: npt.NDArray[np.bool_] = np.zeros(self._n_sites(), dtype=bool)
         self.fac2cli: list[list[int]] = []
         self.cli2fac: list[list[int]] = []
+
+    def _n_sites(self) -> int:
+        return int(self.costs.n_sites)
 
     def _run(self, options: dict[str, Any]) -> _native.Solution:
         raise NotImplementedError
@@ -141,7 +144,7 @@ class _LocateModel:
         self.bound = solution.bound
         self.gap = solution.gap
         self.sites = solution.sites
-        self.fac_open = np.zeros(self.costs.n_sites, dtype=bool)
+        self.fac_open = np.zeros(self._n_sites(), dtype=bool)
         self.fac_open[self.sites] = True
         if results:
             self._record(solution)
@@ -548,6 +551,164 @@ class PCenter(_LocateModel):
 
     def _record(self, solution: _native.Solution) -> None:
         self._assigned_lists(solution)
+
+
+class LSCPB(_LocateModel):
+    """Backup coverage: as few facilities as the LSCP needs, then, among such plans covering every client, the
+    one covering the most clients twice within ``service_radius``.
+
+    After ``solve()``: ``backup_perc`` (the percentage of clients two open facilities cover), ``backed_up``
+    (those clients), ``fac2cli``, ``cli2fac`` and ``objective`` (the number of clients backed up).
+
+    spopt leaves the backup variable free for a client that only one facility can reach, so its
+    ``backup_perc`` also counts every such client (on its San Francisco case 167 of 205 tracts where two
+    stores really cover 145); branchnet counts only clients two open facilities cover.
+    """
+
+    def __init__(self, name: str, costs: _native.Costs, service_radius: float, **kwargs: Any) -> None:
+        super().__init__(name, costs, **kwargs)
+        self.service_radius = float(service_radius)
+        self.backup_perc: float | None = None
+        self.backed_up: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)
+
+    @classmethod
+    def from_cost_matrix(
+        cls,
+        cost_matrix: npt.ArrayLike,
+        service_radius: float,
+        solver: Any = None,
+        predefined_facilities_arr: npt.ArrayLike | None = None,
+        name: str = "lscp-b",
+    ) -> LSCPB:
+        """From a dense cost matrix, clients by facilities (spopt's signature; its solver is ignored)."""
+        del solver  # HiGHS solves every model.
+        costs = _dense(cost_matrix)
+        return cls(name, costs, service_radius, required=_predefined(predefined_facilities_arr, costs.n_sites))
+
+    @classmethod
+    def from_geodataframe(
+        cls,
+        gdf_demand: Any,
+        gdf_fac: Any,
+        demand_col: str,
+        facility_col: str,
+        service_radius: float,
+        solver: Any = None,
+        predefined_facility_col: str | None = None,
+        distance_metric: str = "euclidean",
+        name: str = "lscp-b",
+    ) -> LSCPB:
+        """From GeoDataFrames of clients and facilities (spopt's signature; its solver is ignored)."""
+        del solver
+        costs = _geo.geo_costs(gdf_demand, gdf_fac, demand_col, facility_col, distance_metric, service_radius)
+        return cls(name, costs, service_radius, required=_predefined_column(gdf_fac, predefined_facility_col))
+
+    @classmethod
+    def from_od_table(
+        cls,
+        od: Any,
+        service_radius: float,
+        *,
+        origin: str = "origin",
+        destination: str = "destination",
+        cost: str = "cost",
+        demand_ids: npt.ArrayLike | None = None,
+        site_ids: npt.ArrayLike | None = None,
+        predefined_facilities_arr: npt.ArrayLike | None = None,
+        name: str = "lscp-b",
+    ) -> LSCPB:
+        """From a long OD table (see :func:`od_costs`)."""
+        costs, demand, sites = od_costs(
+            od, origin=origin, destination=destination, cost=cost, demand_ids=demand_ids, site_ids=site_ids
+        )
+        return cls(
+            name,
+            costs,
+            service_radius,
+            demand_ids=demand,
+            site_ids=sites,
+            required=_predefined(predefined_facilities_arr, costs.n_sites),
+        )
+
+    def solve(  # type: ignore[override]
+        self,
+        results: bool = True,
+        *,
+        time_limit: float | None = None,
+        gap: float | None = None,
+        threads: int | None = None,
+    ) -> LSCPB:
+        """As :meth:`_LocateModel.solve`; spopt's ``LSCPB.solve`` takes ``results`` first (its solver was given
+        to ``from_cost_matrix``)."""
+        return super().solve(None, results, time_limit=time_limit, gap=gap, threads=threads)
+
+    def _run(self, options: dict[str, Any]) -> _native.Solution:
+        ones = np.ones(self.costs.n_demand, dtype=np.float64)
+        solution, self.backed_up = _native.solve_lscp_backup(self.costs, ones, self.service_radius, **options)
+        return solution
+
+    def _record(self, solution: _native.Solution) -> None:
+        self._covered_lists(self.service_radius)
+        n = self.costs.n_demand
+        self.backup_perc = len(self.backed_up) / n * 100.0 if n else 100.0
+
+
+class PDispersion(_LocateModel):
+    """p-dispersion: the ``p_facilities`` facilities whose closest pair is as far apart as possible.
+
+    The input is facilities by facilities (spopt's); there are no clients, so, as in spopt, the model has no
+    ``fac2cli`` or ``cli2fac``. After ``solve()``: ``objective`` (the smallest distance between two chosen
+    facilities), ``sites`` and ``fac_open``.
+    """
+
+    def __init__(self, name: str, distances: npt.NDArray[np.float64], p_facilities: int, **kwargs: Any) -> None:
+        self.distances = distances
+        super().__init__(name, None, **kwargs)  # type: ignore[arg-type]
+        self.p_facilities = int(p_facilities)
+        del self.fac2cli, self.cli2fac  # spopt's PDispersion has neither: reading them is an AttributeError
+
+    def _n_sites(self) -> int:
+        return int(self.distances.shape[0])
+
+    @classmethod
+    def from_cost_matrix(
+        cls,
+        cost_matrix: npt.ArrayLike,
+        p_facilities: int,
+        predefined_facilities_arr: npt.ArrayLike | None = None,
+        name: str = "p-dispersion",
+    ) -> PDispersion:
+        """From a square matrix of distances between facilities (spopt's signature)."""
+        matrix = np.ascontiguousarray(cost_matrix, dtype=np.float64)
+        if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+            raise ValueError(f"cost_matrix: expected a square facilities-by-facilities array, found {matrix.shape}")
+        return cls(name, matrix, p_facilities, required=_predefined(predefined_facilities_arr, matrix.shape[0]))
+
+    @classmethod
+    def from_geodataframe(
+        cls,
+        gdf_fac: Any,
+        facility_col: str,
+        p_facilities: int,
+        predefined_facility_col: str | None = None,
+        distance_metric: str = "euclidean",
+        name: str = "p-dispersion",
+    ) -> PDispersion:
+        """From a GeoDataFrame of facilities (spopt's signature): distances between their geometries."""
+        matrix = _geo.geo_distances(gdf_fac, facility_col, distance_metric)
+        return cls(name, matrix, p_facilities, required=_predefined_column(gdf_fac, predefined_facility_col))
+
+    def _run(self, options: dict[str, Any]) -> _native.Solution:
+        return _native.solve_p_dispersion(self.distances, self.p_facilities, **options)
+
+    def _record(self, solution: _native.Solution) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return (
+            f"PDispersion(name={self.name!r}, facilities={self._n_sites()}, status={self.status!r}, "
+            f"objective={self.objective})"
+        )
 
 
 def od_costs(
