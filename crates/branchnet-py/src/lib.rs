@@ -36,5 +36,6 @@ fn branchnet_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(solve::p_center, m)?)?;
     m.add_function(wrap_pyfunction!(solve::lscp_backup, m)?)?;
     m.add_function(wrap_pyfunction!(solve::p_dispersion, m)?)?;
+    m.add_function(wrap_pyfunction!(solve::capacitated_p_median, m)?)?;
     Ok(())
 }

@@ -4,8 +4,8 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use branchnet_optimize::{
-    Coverage, OptimizeError, Solution, SolveOptions, Status, solve_lscp, solve_lscp_backup, solve_mclp,
-    solve_p_center, solve_p_dispersion, solve_p_median,
+    Coverage, OptimizeError, Solution, SolveOptions, Sourcing, Status, solve_capacitated_p_median,
+    solve_lscp, solve_lscp_backup, solve_mclp, solve_p_center, solve_p_dispersion, solve_p_median,
 };
 use numpy::{PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
@@ -295,4 +295,39 @@ pub(crate) fn p_dispersion(
     let options = options(time_limit, gap, threads, required, forbidden)?;
     let view = distances.as_array();
     finish(py.detach(|| solve_p_dispersion(view, p, &options)))
+}
+
+/// Capacitated p-median: the `p` sites minimising weighted cost with each client's weight drawn from the
+/// capacity of the site serving it; one site per client (`single_sourcing`, spopt's model) or shares (the
+/// assignment then names the site serving the largest share).
+#[pyfunction]
+#[pyo3(name = "solve_capacitated_p_median", signature = (costs, weights, capacities, p, *, single_sourcing=true,
+    time_limit=None, gap=None, threads=None, required=Vec::new(), forbidden=Vec::new()))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn capacitated_p_median(
+    py: Python<'_>,
+    costs: &PyCosts,
+    weights: PyReadonlyArray1<'_, f64>,
+    capacities: PyReadonlyArray1<'_, f64>,
+    p: usize,
+    single_sourcing: bool,
+    time_limit: Option<f64>,
+    gap: Option<f64>,
+    threads: Option<u32>,
+    required: Vec<usize>,
+    forbidden: Vec<usize>,
+) -> PyResult<PySolution> {
+    let options = options(time_limit, gap, threads, required, forbidden)?;
+    let weights = weights_of(&weights);
+    let capacities = capacities.as_array().to_vec();
+    let sourcing = if single_sourcing {
+        Sourcing::Single
+    } else {
+        Sourcing::Split
+    };
+    let costs = &costs.inner;
+    finish(py.detach(|| {
+        solve_capacitated_p_median(costs, &weights, &weights, &capacities, p, sourcing, &options)
+            .map(|plan| plan.solution)
+    }))
 }

@@ -290,7 +290,9 @@ class MCLP(_LocateModel):
 
 
 class PMedian(_LocateModel):
-    """p-median: the ``p_facilities`` facilities minimising the weighted cost to each client's nearest one.
+    """p-median: the ``p_facilities`` facilities minimising the weighted cost to each client's nearest one; with
+    ``facility_capacities``, spopt's capacitated p-median (each client served by one open facility, whose
+    capacity its weight draws on).
 
     After ``solve()``: ``mean_dist`` (the weighted mean cost, spopt's figure), ``fac2cli``, ``cli2fac`` and
     ``objective`` (the weighted total cost).
@@ -304,11 +306,13 @@ class PMedian(_LocateModel):
         costs: _native.Costs,
         weights: npt.NDArray[np.float64],
         p_facilities: int,
+        facility_capacities: npt.NDArray[np.float64] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(name, costs, **kwargs)
         self.weights = weights
         self.p_facilities = int(p_facilities)
+        self.facility_capacities = facility_capacities
         self.mean_dist: float | None = None
 
     @classmethod
@@ -318,15 +322,19 @@ class PMedian(_LocateModel):
         weights: npt.ArrayLike,
         p_facilities: int,
         predefined_facilities_arr: npt.ArrayLike | None = None,
+        facility_capacities: npt.ArrayLike | None = None,
+        fulfill_predefined_fac: bool = False,
         name: str = "p-median",
     ) -> PMedian:
         """From a dense cost matrix, clients by facilities (spopt's signature); inf or nan cannot be served."""
+        _geo.unsupported("PMedian", fulfill_predefined_fac=fulfill_predefined_fac)
         costs = _dense(cost_matrix)
         return cls(
             name,
             costs,
             _vector(weights, "weights"),
             p_facilities,
+            _capacities(facility_capacities, costs.n_sites),
             required=_predefined(predefined_facilities_arr, costs.n_sites),
         )
 
@@ -343,9 +351,11 @@ class PMedian(_LocateModel):
         demand_ids: npt.ArrayLike | None = None,
         site_ids: npt.ArrayLike | None = None,
         predefined_facilities_arr: npt.ArrayLike | None = None,
+        facility_capacities: npt.ArrayLike | None = None,
         name: str = "p-median",
     ) -> PMedian:
-        """From a long OD table (see :func:`od_costs`); ``weights`` in ``demand_ids`` order or by id."""
+        """From a long OD table (see :func:`od_costs`); ``weights`` in ``demand_ids`` order or by id,
+        ``facility_capacities`` in ``site_ids`` order."""
         costs, demand, sites = od_costs(
             od, origin=origin, destination=destination, cost=cost, demand_ids=demand_ids, site_ids=site_ids
         )
@@ -354,6 +364,7 @@ class PMedian(_LocateModel):
             costs,
             _weights_by_id(weights, demand),
             p_facilities,
+            _capacities(facility_capacities, costs.n_sites),
             demand_ids=demand,
             site_ids=sites,
             required=_predefined(predefined_facilities_arr, costs.n_sites),
@@ -375,20 +386,26 @@ class PMedian(_LocateModel):
         name: str = "p-median",
     ) -> PMedian:
         """From GeoDataFrames of clients and facilities (spopt's signature): distances between their geometries
-        (centroids when not points), both frames in one CRS. Capacities are not supported yet."""
-        _geo.unsupported(
-            "PMedian", facility_capacity_col=facility_capacity_col, fulfill_predefined_fac=fulfill_predefined_fac
-        )
+        (centroids when not points), both frames in one CRS; ``facility_capacity_col`` makes it capacitated."""
+        _geo.unsupported("PMedian", fulfill_predefined_fac=fulfill_predefined_fac)
         costs = _geo.geo_costs(gdf_demand, gdf_fac, demand_col, facility_col, distance_metric, None)
+        capacities = None
+        if facility_capacity_col is not None:
+            capacities = _capacities(_geo.frame_column(gdf_fac, facility_capacity_col, "gdf_fac"), costs.n_sites)
         return cls(
-            name,
+            "capacitated-" + name if capacities is not None else name,
             costs,
             _vector(_geo.frame_column(gdf_demand, weights_cols, "gdf_demand"), "weights"),
             p_facilities,
+            capacities,
             required=_predefined_column(gdf_fac, predefined_facility_col),
         )
 
     def _run(self, options: dict[str, Any]) -> _native.Solution:
+        if self.facility_capacities is not None:
+            return _native.solve_capacitated_p_median(
+                self.costs, self.weights, self.facility_capacities, self.p_facilities, **options
+            )
         return _native.solve_p_median(self.costs, self.weights, self.p_facilities, **options)
 
     def _record(self, solution: _native.Solution) -> None:
@@ -821,15 +838,28 @@ def _weights_by_id(
 
 
 def _predefined(predefined: npt.ArrayLike | None, n_sites: int) -> list[int]:
-    """Facility indices that must open, from spopt's one-flag-per-facility array."""
+    """Facility indices that must open, from spopt's array: one flag per facility, or (shorter, as spopt also
+    reads it) the indices themselves."""
     if predefined is None:
         return []
-    flags = np.asarray(predefined).reshape(-1)
-    if flags.size != n_sites:
+    values = np.asarray(predefined)
+    if values.ndim == 2 and 1 in values.shape:
+        values = values.reshape(-1)
+    if values.ndim != 1:
+        raise ValueError(f"predefined_facilities_arr: expected a 1-D array, found shape {values.shape}")
+    if values.size == n_sites:
+        return [int(j) for j in np.flatnonzero(values)]
+    if values.size > n_sites:
         raise ValueError(
-            f"predefined_facilities_arr: expected one flag per facility ({n_sites}), found {flags.size}"
+            f"predefined_facilities_arr: {values.size} entries for {n_sites} facilities; expected one flag per "
+            "facility or fewer facility indices"
         )
-    return [int(j) for j in np.flatnonzero(flags)]
+    if not np.issubdtype(values.dtype, np.integer) or ((values < 0) | (values >= n_sites)).any():
+        raise ValueError(
+            f"predefined_facilities_arr: {values.size} entries for {n_sites} facilities are read as indices; "
+            f"expected integers in 0..{n_sites - 1}, found {values.tolist()}"
+        )
+    return sorted({int(j) for j in values})
 
 
 def _predefined_column(gdf_fac: Any, column: str | None) -> list[int]:
@@ -837,3 +867,13 @@ def _predefined_column(gdf_fac: Any, column: str | None) -> list[int]:
     if column is None:
         return []
     return _predefined(_geo.frame_column(gdf_fac, column, "gdf_fac"), len(gdf_fac))
+
+
+def _capacities(capacities: npt.ArrayLike | None, n_sites: int) -> npt.NDArray[np.float64] | None:
+    """One capacity per facility, or None (uncapacitated)."""
+    if capacities is None:
+        return None
+    values = _vector(capacities, "facility_capacities")
+    if values.size != n_sites:
+        raise ValueError(f"facility_capacities: expected one capacity per facility ({n_sites}), found {values.size}")
+    return values

@@ -27,8 +27,13 @@ def test_bad_costs_and_shapes_are_value_errors():
         LSCP.from_cost_matrix(np.array([[1.0, -2.0]]), 3)
     with pytest.raises(ValueError, match="expected a 2-D array"):
         LSCP.from_cost_matrix(np.array([1.0, 2.0]), 3)
-    with pytest.raises(ValueError, match="one flag per facility"):
-        MCLP.from_cost_matrix(MATRIX, [1, 1, 1], 2, 1, predefined_facilities_arr=[1, 0])
+    n_sites = MATRIX.shape[1]
+    with pytest.raises(ValueError, match="one flag per facility or fewer facility indices"):
+        MCLP.from_cost_matrix(MATRIX, [1, 1, 1], 2, 1, predefined_facilities_arr=[1] * (n_sites + 1))
+    # Fewer entries than facilities are indices, as spopt reads them; they must name facilities.
+    with pytest.raises(ValueError, match="read as indices"):
+        MCLP.from_cost_matrix(MATRIX, [1, 1, 1], 2, 1, predefined_facilities_arr=[n_sites])
+    assert MCLP.from_cost_matrix(MATRIX, [1, 1, 1], 2, 1, predefined_facilities_arr=[1]).required == [1]
 
 
 def test_unknown_and_repeated_ids_in_an_od_table_name_the_row():
