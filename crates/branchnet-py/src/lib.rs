@@ -37,5 +37,6 @@ fn branchnet_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(solve::lscp_backup, m)?)?;
     m.add_function(wrap_pyfunction!(solve::p_dispersion, m)?)?;
     m.add_function(wrap_pyfunction!(solve::capacitated_p_median, m)?)?;
+    m.add_function(wrap_pyfunction!(solve::lscp_capacitated, m)?)?;
     Ok(())
 }

@@ -5,7 +5,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use branchnet_optimize::{
     Coverage, OptimizeError, Solution, SolveOptions, Sourcing, Status, solve_capacitated_p_median,
-    solve_lscp, solve_lscp_backup, solve_mclp, solve_p_center, solve_p_dispersion, solve_p_median,
+    solve_lscp, solve_lscp_backup, solve_lscp_capacitated, solve_mclp, solve_p_center, solve_p_dispersion,
+    solve_p_median,
 };
 use numpy::{PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
@@ -329,5 +330,34 @@ pub(crate) fn capacitated_p_median(
     finish(py.detach(|| {
         solve_capacitated_p_median(costs, &weights, &weights, &capacities, p, sourcing, &options)
             .map(|plan| plan.solution)
+    }))
+}
+
+/// Capacitated location set covering: the fewest sites serving every demand point's `demand` from open sites
+/// within `radius`, no site serving more than its `capacity`; a point's demand may be split (spopt's model).
+/// The assignment names the site serving the largest share of each point.
+#[pyfunction]
+#[pyo3(name = "solve_lscp_capacitated", signature = (costs, radius, demand, capacity, *, time_limit=None,
+    gap=None, threads=None, required=Vec::new(), forbidden=Vec::new()))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn lscp_capacitated(
+    py: Python<'_>,
+    costs: &PyCosts,
+    radius: f64,
+    demand: PyReadonlyArray1<'_, f64>,
+    capacity: PyReadonlyArray1<'_, f64>,
+    time_limit: Option<f64>,
+    gap: Option<f64>,
+    threads: Option<u32>,
+    required: Vec<usize>,
+    forbidden: Vec<usize>,
+) -> PyResult<PySolution> {
+    let options = options(time_limit, gap, threads, required, forbidden)?;
+    let demand = weights_of(&demand);
+    let capacity = capacity.as_array().to_vec();
+    let costs = &costs.inner;
+    finish(py.detach(|| {
+        let coverage = Coverage::within(costs, radius);
+        solve_lscp_capacitated(&coverage, &demand, &capacity, &options).map(|cover| cover.solution)
     }))
 }

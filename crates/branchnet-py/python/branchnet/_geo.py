@@ -108,10 +108,10 @@ def _coordinates(gdf: Any, column: str, frame: str, kind: str) -> npt.NDArray[np
 
 
 def unsupported(model: str, **arguments: Any) -> None:
-    """Refuses spopt arguments branchnet.locate does not implement yet, rather than solve another model."""
+    """Refuses spopt arguments branchnet.locate does not implement, rather than solve another model."""
     given = [name for name, value in arguments.items() if value not in (None, False)]
     if given:
         raise NotImplementedError(
-            f"{model}.from_geodataframe: {', '.join(given)} (capacitated variants) are not in branchnet.locate yet; "
-            "the CLI solves capacitated models: `branchnet solve capacitated-p-median`, `branchnet solve cflp`"
+            f"{model}: {', '.join(given)} is not in branchnet.locate yet (spopt's constraint that predefined "
+            "facilities be filled to capacity); solve without it, or with spopt"
         )

@@ -415,14 +415,28 @@ class PMedian(_LocateModel):
 
 
 class LSCP(_LocateModel):
-    """Location set covering: the fewest facilities covering every client within ``service_radius``.
+    """Location set covering: the fewest facilities covering every client within ``service_radius``; with
+    ``facility_capacity_arr``, spopt's capacitated LSCP (each client's ``demand_quantity_arr``, 1 by default,
+    served by open facilities within the radius, split if need be, none over its capacity).
 
     After ``solve()``: ``fac2cli``, ``cli2fac`` and ``objective`` (the number of facilities).
     """
 
-    def __init__(self, name: str, costs: _native.Costs, service_radius: float, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        name: str,
+        costs: _native.Costs,
+        service_radius: float,
+        demand: npt.NDArray[np.float64] | None = None,
+        capacities: npt.NDArray[np.float64] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(name, costs, **kwargs)
         self.service_radius = float(service_radius)
+        if capacities is not None and demand is None:
+            demand = np.ones(costs.n_demand)
+        self.demand_quantity = demand
+        self.facility_capacity = capacities
 
     @classmethod
     def from_cost_matrix(
@@ -430,12 +444,20 @@ class LSCP(_LocateModel):
         cost_matrix: npt.ArrayLike,
         service_radius: float,
         predefined_facilities_arr: npt.ArrayLike | None = None,
+        demand_quantity_arr: npt.ArrayLike | None = None,
+        facility_capacity_arr: npt.ArrayLike | None = None,
         name: str = "lscp",
     ) -> LSCP:
         """From a dense cost matrix, clients by facilities (spopt's signature); inf or nan cannot be served."""
         costs = _dense(cost_matrix)
+        demand, capacities = _cover_amounts(demand_quantity_arr, facility_capacity_arr, costs)
         return cls(
-            name, costs, service_radius, required=_predefined(predefined_facilities_arr, costs.n_sites)
+            name,
+            costs,
+            service_radius,
+            demand,
+            capacities,
+            required=_predefined(predefined_facilities_arr, costs.n_sites),
         )
 
     @classmethod
@@ -481,14 +503,28 @@ class LSCP(_LocateModel):
     ) -> LSCP:
         """From GeoDataFrames of clients and facilities (spopt's signature): distances between their geometries
         (centroids when not points), both frames in one CRS; only the pairs within ``service_radius`` are kept.
-        Capacities are not supported yet."""
-        _geo.unsupported(
-            "LSCP", demand_quantity_col=demand_quantity_col, facility_capacity_col=facility_capacity_col
-        )
+        ``facility_capacity_col`` (and ``demand_quantity_col``) make it capacitated."""
         costs = _geo.geo_costs(gdf_demand, gdf_fac, demand_col, facility_col, distance_metric, service_radius)
-        return cls(name, costs, service_radius, required=_predefined_column(gdf_fac, predefined_facility_col))
+        demand, capacities = _cover_amounts(
+            None if demand_quantity_col is None else _geo.frame_column(gdf_demand, demand_quantity_col, "gdf_demand"),
+            None if facility_capacity_col is None else _geo.frame_column(gdf_fac, facility_capacity_col, "gdf_fac"),
+            costs,
+        )
+        return cls(
+            name,
+            costs,
+            service_radius,
+            demand,
+            capacities,
+            required=_predefined_column(gdf_fac, predefined_facility_col),
+        )
 
     def _run(self, options: dict[str, Any]) -> _native.Solution:
+        if self.facility_capacity is not None:
+            assert self.demand_quantity is not None  # set with the capacities in __init__
+            return _native.solve_lscp_capacitated(
+                self.costs, self.service_radius, self.demand_quantity, self.facility_capacity, **options
+            )
         return _native.solve_lscp(self.costs, self.service_radius, **options)
 
     def _record(self, solution: _native.Solution) -> None:
@@ -877,3 +913,23 @@ def _capacities(capacities: npt.ArrayLike | None, n_sites: int) -> npt.NDArray[n
     if values.size != n_sites:
         raise ValueError(f"facility_capacities: expected one capacity per facility ({n_sites}), found {values.size}")
     return values
+
+
+def _cover_amounts(
+    demand: npt.ArrayLike | None, capacities: npt.ArrayLike | None, costs: _native.Costs
+) -> tuple[npt.NDArray[np.float64] | None, npt.NDArray[np.float64] | None]:
+    """The capacitated LSCP's demand per client and capacity per facility, checked as spopt checks them."""
+    if demand is not None and capacities is None:
+        raise ValueError(
+            "Demand quantities supplied with no facility capacities. Model cannot satisfy clients with different "
+            "demands without facility capacities."
+        )
+    if capacities is None:
+        return None, None
+    caps = _vector(capacities, "facility_capacity_arr")
+    if caps.size != costs.n_sites:
+        raise ValueError(f"facility_capacity_arr: expected one capacity per facility ({costs.n_sites}), found {caps.size}")
+    amounts = np.ones(costs.n_demand) if demand is None else _vector(demand, "demand_quantity_arr")
+    if amounts.size != costs.n_demand:
+        raise ValueError(f"demand_quantity_arr: expected one quantity per client ({costs.n_demand}), found {amounts.size}")
+    return amounts, caps

@@ -1,12 +1,13 @@
-"""Capacitated p-median through ``branchnet.locate.PMedian(facility_capacities=...)``: by hand, and on spopt's
-own schools case (data/reference/spopt-schools) against spopt where it is installed."""
+"""The capacitated models of ``branchnet.locate``: spopt's capacitated p-median by hand and on spopt's own
+schools case (data/reference/spopt-schools) against spopt where it is installed; the capacitated LSCP by hand
+and against spopt."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from branchnet.locate import InfeasibleError, PMedian
+from branchnet.locate import LSCP, InfeasibleError, PMedian
 
 from conftest import DATA
 
@@ -79,3 +80,41 @@ def test_the_schools_case_matches_spopt():
     ours = PMedian.from_cost_matrix(matrix, demand, 10, priority_1, facility_capacities=places).solve()
     assert ours.objective == pytest.approx(pulp.value(theirs.problem.objective))
     assert ours.mean_dist == pytest.approx(theirs.mean_dist)
+
+
+def test_capacitated_lscp_by_hand():
+    # Clients at 0, 1, 2 on a line (demands 3, 3, 3), facilities at 0.5 (capacity 5) and 1.5 (capacity 5) and
+    # 1.0 (capacity 4), radius 1.0: every facility reaches client 1, the outer ones two clients each. One
+    # facility cannot hold 9; two outer ones (capacity 10) serve all 9, splitting client 1: 2 sites.
+    cost = np.abs(np.array([0.0, 1.0, 2.0])[:, None] - np.array([0.5, 1.5, 1.0])[None, :])
+    plain = LSCP.from_cost_matrix(cost, 1.0).solve()
+    assert plain.objective == 1.0 and plain.sites.tolist() == [2]
+    capacitated = LSCP.from_cost_matrix(cost, 1.0, demand_quantity_arr=[3, 3, 3], facility_capacity_arr=[5, 5, 4])
+    capacitated.solve()
+    assert capacitated.status == "optimal"
+    assert capacitated.objective == 2.0 and capacitated.sites.tolist() == [0, 1]
+    # spopt's fac2cli for the LSCP: every client an open facility covers.
+    assert capacitated.fac2cli == [[0, 1], [1, 2], []]
+    with pytest.raises(InfeasibleError):
+        LSCP.from_cost_matrix(cost, 1.0, demand_quantity_arr=[3, 3, 3], facility_capacity_arr=[2, 2, 2]).solve()
+    with pytest.raises(ValueError, match="one capacity per facility"):
+        LSCP.from_cost_matrix(cost, 1.0, facility_capacity_arr=[5, 5])
+
+
+def test_capacitated_lscp_matches_spopt(sf):
+    try:
+        import pulp
+        import spopt.locate
+    except ImportError:
+        pytest.skip("spopt is not installed: the comparison with spopt is skipped (the hand case is checked)")
+    # San Francisco at 5000 m: 8 stores cover every tract; with 100,000 people a store (955,113 in all), at least 10 are needed.
+    capacity = np.full(16, 100_000.0)
+    theirs = spopt.locate.LSCP.from_cost_matrix(
+        sf.cost_matrix, 5000.0, demand_quantity_arr=sf.weights, facility_capacity_arr=capacity
+    ).solve(pulp.PULP_CBC_CMD(msg=False))
+    ours = LSCP.from_cost_matrix(sf.cost_matrix, 5000.0, demand_quantity_arr=sf.weights,
+                                 facility_capacity_arr=capacity).solve()
+    assert pulp.LpStatus[theirs.problem.status] == "Optimal"
+    assert ours.status == "optimal"
+    assert ours.objective == pulp.value(theirs.problem.objective)
+    assert ours.objective >= 10

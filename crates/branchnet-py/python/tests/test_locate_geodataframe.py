@@ -73,8 +73,8 @@ def test_bad_geodataframes_are_errors_that_say_what_is_wrong():
     holed.loc[2, "geometry"] = None
     with pytest.raises(ValueError, match=r"gdf_demand row 2 \(index 2\), column 'geometry': missing or empty"):
         PMedian.from_geodataframe(holed, facilities, "geometry", "geometry", "weight", 1)
-    with pytest.raises(NotImplementedError, match="facility_capacity_col"):
-        LSCP.from_geodataframe(clients, facilities, "geometry", "geometry", 1.0, facility_capacity_col="c")
+    with pytest.raises(ValueError, match="Demand quantities supplied with no facility capacities"):
+        LSCP.from_geodataframe(clients, facilities, "geometry", "geometry", 1.0, demand_quantity_col="weight")
     with pytest.raises(ValueError, match="gdf_fac: no column 'places'"):
         PMedian.from_geodataframe(clients, facilities, "geometry", "geometry", "weight", 1, facility_capacity_col="places")
     with pytest.warns(UserWarning, match="geographic CRS"):
