@@ -26,13 +26,13 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use anyhow::Context;
-use branchnet_core::{Reporter, Scenario, TravelConfig};
+use branchnet_core::{Reporter, Scenario};
 use branchnet_plan::inputs::Inputs;
 use branchnet_plan::{PlanConfig, plan, write_plan};
 use branchnet_score::{Registry, Scores, default_scores, run_models};
-use branchnet_spatial::travel::{Euclidean, GreatCircle};
-use branchnet_spatial::{MetricFrame, SiteIndex, TravelCost};
+use branchnet_spatial::SiteIndex;
 use branchnet_synth::PlanProvinceSpec;
+use branchnet_workflow::travel_cost;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
@@ -263,33 +263,6 @@ fn generate(dir: &Path, spec: &PlanProvinceSpec, regenerate: bool) -> anyhow::Re
         );
     }
     Ok(scenario)
-}
-
-/// Cell and site positions in the unit the configured travel cost wants (as `branchnet plan`).
-fn travel_cost(scenario: &Scenario, travel: TravelConfig) -> Box<dyn TravelCost> {
-    let cells = &scenario.cells;
-    let sites = scenario.sites.all();
-    match travel {
-        TravelConfig::Euclidean => Box::new(Euclidean::new(
-            cells.x().iter().zip(cells.y()).map(|(&x, &y)| [x, y]).collect(),
-            sites.iter().map(|s| [s.x, s.y]).collect(),
-        )),
-        TravelConfig::GreatCircle => {
-            let frame = MetricFrame::new(scenario.frame);
-            Box::new(GreatCircle::new(
-                cells
-                    .x()
-                    .iter()
-                    .zip(cells.y())
-                    .map(|(&x, &y)| {
-                        let (lon, lat) = frame.unproject(x, y);
-                        [lon, lat]
-                    })
-                    .collect(),
-                sites.iter().map(|s| [s.lon, s.lat]).collect(),
-            ))
-        }
-    }
 }
 
 /// One timed stretch of the run.

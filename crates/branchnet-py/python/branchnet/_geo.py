@@ -28,24 +28,12 @@ def geo_costs(
     """Distances from each client to each facility; only the pairs within ``max_cost`` when it is given."""
     if gdf_demand.crs != gdf_fac.crs:
         raise ValueError(f"Geodataframes crs are different: gdf_demand-{gdf_demand.crs}, gdf_fac-{gdf_fac.crs}")
-    if gdf_demand.crs is not None and gdf_demand.crs.is_geographic:
-        warnings.warn(
-            f"the GeoDataFrames are in a geographic CRS ({gdf_demand.crs}): distances and the service radius are "
-            "in degrees, as spopt computes them. Project both (gdf.to_crs(...)) for metres.",
-            UserWarning,
-            stacklevel=3,
-        )
+    _warn_if_geographic(gdf_demand.crs)
     demand = _coordinates(gdf_demand, demand_col, "gdf_demand", "Demand")
     facilities = _coordinates(gdf_fac, facility_col, "gdf_fac", "Facility")
     if distance_metric == "euclidean":
         return _native.Costs.from_points(demand, facilities, max_cost)
-    try:
-        from scipy.spatial.distance import cdist
-    except ImportError:
-        raise ValueError(
-            f"distance_metric={distance_metric!r} needs scipy (pip install scipy); 'euclidean' does not"
-        ) from None
-    matrix = np.ascontiguousarray(cdist(demand, facilities, distance_metric), dtype=np.float64)
+    matrix = _cdist(demand, facilities, distance_metric)
     if max_cost is not None:
         # Pairs beyond the radius cannot cover; leaving them out keeps the table as sparse as the euclidean one.
         matrix[matrix > max_cost] = np.inf
@@ -54,24 +42,12 @@ def geo_costs(
 
 def geo_distances(gdf_fac: Any, facility_col: str, distance_metric: str) -> npt.NDArray[np.float64]:
     """Distances between the facilities of one GeoDataFrame, as a square matrix (the p-dispersion's input)."""
-    if gdf_fac.crs is not None and gdf_fac.crs.is_geographic:
-        warnings.warn(
-            f"the GeoDataFrame is in a geographic CRS ({gdf_fac.crs}): distances are in degrees, as spopt computes "
-            "them. Project it (gdf.to_crs(...)) for metres.",
-            UserWarning,
-            stacklevel=3,
-        )
+    _warn_if_geographic(gdf_fac.crs)
     points = _coordinates(gdf_fac, facility_col, "gdf_fac", "Facility")
     if distance_metric == "euclidean":
         d = points[:, None, :] - points[None, :, :]
         return np.ascontiguousarray(np.sqrt((d**2).sum(axis=2)))
-    try:
-        from scipy.spatial.distance import cdist
-    except ImportError:
-        raise ValueError(
-            f"distance_metric={distance_metric!r} needs scipy (pip install scipy); 'euclidean' does not"
-        ) from None
-    return np.ascontiguousarray(cdist(points, points, distance_metric), dtype=np.float64)
+    return _cdist(points, points, distance_metric)
 
 
 def frame_column(gdf: Any, column: str, frame: str) -> npt.NDArray[Any]:
@@ -79,6 +55,25 @@ def frame_column(gdf: Any, column: str, frame: str) -> npt.NDArray[Any]:
     if column not in gdf.columns:
         raise ValueError(f"{frame}: no column {column!r} (columns: {', '.join(map(str, gdf.columns))})")
     return np.asarray(gdf[column].to_numpy())
+
+
+def _warn_if_geographic(crs: Any) -> None:
+    if crs is not None and crs.is_geographic:
+        warnings.warn(
+            f"the GeoDataFrames are in a geographic CRS ({crs}): distances (and a service radius) are in degrees, "
+            "as spopt computes them. Project them (gdf.to_crs(...)) for metres.",
+            UserWarning,
+            stacklevel=4,
+        )
+
+
+def _cdist(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64], metric: str) -> npt.NDArray[np.float64]:
+    """scipy's ``cdist`` for the metrics other than Euclidean, as spopt computes them."""
+    try:
+        from scipy.spatial.distance import cdist
+    except ImportError:
+        raise ValueError(f"distance_metric={metric!r} needs scipy (pip install scipy); 'euclidean' does not") from None
+    return np.ascontiguousarray(cdist(a, b, metric), dtype=np.float64)
 
 
 def _coordinates(gdf: Any, column: str, frame: str, kind: str) -> npt.NDArray[np.float64]:

@@ -46,6 +46,11 @@ def test_a_line_of_points_solves_as_computed_by_hand():
     pmedian = PMedian.from_geodataframe(clients, facilities, "geometry", "geometry", "weight", 1).solve()
     assert pmedian.sites.tolist() == [1] and pmedian.objective == pytest.approx(33.5)
     assert pmedian.mean_dist == pytest.approx(33.5 / 13)
+    # Other metrics go through scipy's cdist, as in spopt; on a line cityblock is the same distance.
+    pytest.importorskip("scipy")
+    cityblock = PMedian.from_geodataframe(clients, facilities, "geometry", "geometry", "weight", 1,
+                                          distance_metric="cityblock").solve()
+    assert cityblock.objective == pytest.approx(33.5)
     # Within 1.0, x = 1 covers clients 0–2 and x = 10.5 clients 3–4: covering everyone takes both.
     lscp = LSCP.from_geodataframe(clients, facilities, "geometry", "geometry", 1.0).solve()
     assert lscp.sites.tolist() == [0, 1] and lscp.objective == 2.0
