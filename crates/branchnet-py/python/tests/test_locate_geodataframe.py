@@ -46,17 +46,17 @@ def test_a_line_of_points_solves_as_computed_by_hand():
     pmedian = PMedian.from_geodataframe(clients, facilities, "geometry", "geometry", "weight", 1).solve()
     assert pmedian.sites.tolist() == [1] and pmedian.objective == pytest.approx(33.5)
     assert pmedian.mean_dist == pytest.approx(33.5 / 13)
-    # Other metrics go through scipy's cdist, as in spopt; on a line cityblock is the same distance.
-    pytest.importorskip("scipy")
-    cityblock = PMedian.from_geodataframe(clients, facilities, "geometry", "geometry", "weight", 1,
-                                          distance_metric="cityblock").solve()
-    assert cityblock.objective == pytest.approx(33.5)
     # Within 1.0, x = 1 covers clients 0–2 and x = 10.5 clients 3–4: covering everyone takes both.
     lscp = LSCP.from_geodataframe(clients, facilities, "geometry", "geometry", 1.0).solve()
     assert lscp.sites.tolist() == [0, 1] and lscp.objective == 2.0
     # p-center, p = 1: x = 10.5 is 10.5 from client 0; x = 1 is 10 from client 4, so x = 1 wins.
     pcenter = PCenter.from_geodataframe(clients, facilities, "geometry", "geometry", 1).solve()
     assert pcenter.sites.tolist() == [0] and pcenter.objective == pytest.approx(10.0)
+    # Other metrics go through scipy's cdist, as in spopt; on a line cityblock is the same distance.
+    pytest.importorskip("scipy")
+    cityblock = PMedian.from_geodataframe(clients, facilities, "geometry", "geometry", "weight", 1,
+                                          distance_metric="cityblock").solve()
+    assert cityblock.objective == pytest.approx(33.5)
 
 
 def test_polygons_are_served_from_their_centroids_with_spopts_warning():
