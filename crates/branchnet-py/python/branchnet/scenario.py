@@ -106,63 +106,69 @@ class Scenario:
             written[str(folder / file)] = what
             return data, file
 
-        cell_table, cell_file = table(cells, "cells")
-        cell_xy = _frames.coordinates(cell_table, "cells", crs)
-        demand: dict[str, Any] = {"path": cell_file, "coordinates": cell_xy}
-        demand["columns"] = list(demand_columns or _frames.numeric_columns(cell_table, set(cell_xy.values())))
-        if signed_columns:
-            demand["signed-columns"] = list(signed_columns)
-        if cell_size_m is not None:
-            demand["cell-size-m"] = cell_size_m
-        config: dict[str, Any] = {"name": name, "currency": currency, "demand": demand, "sites": []}
-        if description:
-            config["description"] = description
-        if transactions is not None:
-            grid, grid_file = table(transactions, "transactions")
-            grid_xy = _frames.coordinates(grid, "transactions", crs)
-            join: dict[str, Any] = {"path": grid_file, "coordinates": grid_xy,
-                                    "columns": _frames.numeric_columns(grid, set(grid_xy.values()))}
-            if transactions_weight:
-                join["weight-column"] = transactions_weight
-            config["transactions"] = [join]
-        for kind, frame, what in (("own", branches, "branches"), ("competitor", competitors, "competitors"),
-                                  ("candidate", candidates, "candidates")):
-            if frame is None:
-                continue
-            sites, site_file = table(frame, what)
-            xy = _frames.coordinates(sites, what, crs)
-            layer: dict[str, Any] = {"kind": kind, "path": site_file, "coordinates": xy}
-            extra = _frames.numeric_columns(sites, _SITE_ATTRIBUTES | set(xy.values()))
-            if extra:
-                layer["extra-columns"] = extra
-            if brand and kind == "own":
-                layer["brand"] = brand
-            config["sites"].append(layer)
-        if regions:
-            config["regions"] = []
-            for level, spec in regions.items():
-                keys = dict(spec) if isinstance(spec, Mapping) and "layer" in spec else {"layer": spec}
-                what = f"regions[{level}]"
-                path = _frames.write_regions(keys.pop("layer"), folder / f"regions_{level}.geojson", what)
-                written[str(path)] = what
-                entry: dict[str, Any] = {"level": level, "path": str(path) if path.parent != folder else path.name,
-                                         "id-property": keys.pop("id", "id")}
-                entry |= {f"{k}-property": v for k, v in keys.items() if k in ("name", "parent")}
-                if "name-property" not in entry and _has_property(path, "name"):
-                    entry["name-property"] = "name"
-                config["regions"].append(entry)
-        if scores is not None:
-            config["scores"] = kebab(list(scores))
-        if plan is not None:
-            config["plan"] = kebab(dict(plan))
-        if travel is not None:
-            config["travel"] = travel
-        toml_path = folder / "scenario.toml"
-        _native.Scenario.write_config(json.dumps(config), toml_path)
         try:
-            native = _native.Scenario.open(toml_path)
-        except ValueError as e:
-            raise ValueError(_name_frames(str(e), written)) from None
+            cell_table, cell_file = table(cells, "cells")
+            cell_xy = _frames.coordinates(cell_table, "cells", crs)
+            demand: dict[str, Any] = {"path": cell_file, "coordinates": cell_xy}
+            demand["columns"] = list(demand_columns or _frames.numeric_columns(cell_table, set(cell_xy.values())))
+            if signed_columns:
+                demand["signed-columns"] = list(signed_columns)
+            if cell_size_m is not None:
+                demand["cell-size-m"] = cell_size_m
+            config: dict[str, Any] = {"name": name, "currency": currency, "demand": demand, "sites": []}
+            if description:
+                config["description"] = description
+            if transactions is not None:
+                grid, grid_file = table(transactions, "transactions")
+                grid_xy = _frames.coordinates(grid, "transactions", crs)
+                join: dict[str, Any] = {"path": grid_file, "coordinates": grid_xy,
+                                        "columns": _frames.numeric_columns(grid, set(grid_xy.values()))}
+                if transactions_weight:
+                    join["weight-column"] = transactions_weight
+                config["transactions"] = [join]
+            for kind, frame, what in (("own", branches, "branches"), ("competitor", competitors, "competitors"),
+                                      ("candidate", candidates, "candidates")):
+                if frame is None:
+                    continue
+                sites, site_file = table(frame, what)
+                xy = _frames.coordinates(sites, what, crs)
+                layer: dict[str, Any] = {"kind": kind, "path": site_file, "coordinates": xy}
+                extra = _frames.numeric_columns(sites, _SITE_ATTRIBUTES | set(xy.values()))
+                if extra:
+                    layer["extra-columns"] = extra
+                if brand and kind == "own":
+                    layer["brand"] = brand
+                config["sites"].append(layer)
+            if regions:
+                config["regions"] = []
+                for level, spec in regions.items():
+                    keys = dict(spec) if isinstance(spec, Mapping) and "layer" in spec else {"layer": spec}
+                    what = f"regions[{level}]"
+                    path = _frames.write_regions(keys.pop("layer"), folder / f"regions_{level}.geojson", what)
+                    written[str(path)] = what
+                    entry: dict[str, Any] = {"level": level, "path": str(path) if path.parent != folder else path.name,
+                                             "id-property": keys.pop("id", "id")}
+                    entry |= {f"{k}-property": v for k, v in keys.items() if k in ("name", "parent")}
+                    if "name-property" not in entry and _has_property(path, "name"):
+                        entry["name-property"] = "name"
+                    config["regions"].append(entry)
+            if scores is not None:
+                config["scores"] = kebab(list(scores))
+            if plan is not None:
+                config["plan"] = kebab(dict(plan))
+            if travel is not None:
+                config["travel"] = travel
+            toml_path = folder / "scenario.toml"
+            _native.Scenario.write_config(json.dumps(config), toml_path)
+            try:
+                native = _native.Scenario.open(toml_path)
+            except ValueError as e:
+                raise ValueError(_name_frames(str(e), written)) from None
+        except BaseException:
+            # A frame that cannot be used: the scratch folder goes with the error rather than stay behind.
+            if own_dir:
+                shutil.rmtree(folder, ignore_errors=True)
+            raise
         scenario = cls(native, frames=written)
         if own_dir:
             weakref.finalize(scenario, shutil.rmtree, folder, True)

@@ -201,3 +201,20 @@ def test_exports_and_notebook_display(tmp_path):
     roles = {f["properties"]["role"] for f in plan.geojson["features"]}
     assert "relocation" in roles
     assert "<svg" in plan.report_html()
+
+
+def test_a_scenario_that_cannot_be_built_leaves_no_scratch_folder(tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    bad = cells().with_columns(pl.lit(-1.0).alias("population"))
+    with pytest.raises(ValueError, match="DataFrame 'cells'"):
+        scenario(cells=bad)
+    assert list(tmp_path.iterdir()) == []
+    kept = scenario()
+    assert len(list(tmp_path.iterdir())) == 1, "a built scenario keeps its folder while it lives"
+    del kept
+    import gc
+
+    gc.collect()
+    assert list(tmp_path.iterdir()) == []
