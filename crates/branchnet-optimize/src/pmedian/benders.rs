@@ -24,7 +24,7 @@ use super::assignment;
 use super::heuristic::{Open, interchange};
 use super::lagrangian::{lagrangian_bound, reduced_cost_fixing};
 use super::lists::ServiceLists;
-use super::{branch, core};
+use super::{branch, core, popmusic};
 use crate::mip::{self, MipOutcome};
 use crate::relaxed_choice::fixed_sites;
 use crate::{OptimizeError, SolveOptions};
@@ -43,8 +43,12 @@ pub(crate) const LP_PAIRS: usize = 4_000_000;
 /// The share of the remaining time the Lagrangian ascent may take (it usually stalls well before).
 const ASCENT_SHARE: f64 = 0.5;
 
-/// The share of the remaining time the core search of a large instance may take.
-const CORE_SHARE: f64 = 0.95;
+/// The share of the remaining time the core search of a large instance may take: its Lagrangian restarts
+/// find good plans within seconds, its tree rarely more.
+const CORE_SHARE: f64 = 0.25;
+
+/// The share of the time left after the core that POPMUSIC may take (it usually converges before).
+const POPMUSIC_SHARE: f64 = 0.95;
 
 /// `θ_client + Σ coefs·y ≥ rhs`.
 struct Cut {
@@ -133,6 +137,14 @@ pub(crate) fn solve(
                     best_cost = cost;
                     best = plan;
                 }
+            }
+            // Then region by region: the core's plan is a local optimum of the interchange, rarely of POPMUSIC.
+            let until = remaining().map(|t| Instant::now() + Duration::from_secs_f64(t * POPMUSIC_SHARE));
+            let mut plan = best.clone();
+            let cost = popmusic::improve(problem, &mut plan, until)?;
+            if cost < best_cost {
+                best_cost = cost;
+                best = plan;
             }
         }
         if !time_left() {

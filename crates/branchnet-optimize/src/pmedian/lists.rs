@@ -1,5 +1,7 @@
 //! Each client's allowed sites sorted by cost: what the greedy, the interchange and the Benders cuts walk.
 
+use std::hash::{DefaultHasher, Hash, Hasher};
+
 use rayon::prelude::*;
 
 use crate::Costs;
@@ -51,10 +53,17 @@ impl ServiceLists {
     /// The lists without the sites fixed closed and cut after each client's first site fixed open (it never
     /// goes farther): the pairs a plan within `site_bounds` can use, at the same costs.
     pub(crate) fn restricted(&self, site_bounds: &[(f64, f64)]) -> Self {
-        let mut offsets = Vec::with_capacity(self.offsets.len());
+        let all: Vec<usize> = (0..self.n_clients()).collect();
+        self.subset(&all, site_bounds)
+    }
+
+    /// The rows of `clients` only (in that order), restricted as [`restricted`](Self::restricted) does: the
+    /// lists of a subproblem over part of the clients.
+    pub(crate) fn subset(&self, clients: &[usize], site_bounds: &[(f64, f64)]) -> Self {
+        let mut offsets = Vec::with_capacity(clients.len() + 1);
         offsets.push(0);
         let (mut sites, mut costs) = (Vec::new(), Vec::new());
-        for i in 0..self.n_clients() {
+        for &i in clients {
             let (row_sites, row_costs) = self.row(i);
             for (&j, &c) in row_sites.iter().zip(row_costs) {
                 let (lo, hi) = site_bounds[j as usize];
@@ -75,6 +84,19 @@ impl ServiceLists {
             costs,
             n_sites: self.n_sites,
         }
+    }
+
+    /// A hash of these lists over `clients` with `site_bounds` (what they were built from): a subproblem
+    /// with equal clients, lists and bounds hashes equal, and the hash is the same from run to run.
+    pub(crate) fn fingerprint(&self, clients: &[usize], site_bounds: &[(f64, f64)]) -> u64 {
+        let mut hasher = DefaultHasher::new();
+        clients.hash(&mut hasher);
+        self.offsets.hash(&mut hasher);
+        self.sites.hash(&mut hasher);
+        for &(lo, hi) in site_bounds {
+            (lo.to_bits(), hi.to_bits()).hash(&mut hasher);
+        }
+        hasher.finish()
     }
 
     /// Number of clients.

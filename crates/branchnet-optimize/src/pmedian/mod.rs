@@ -7,6 +7,7 @@ mod core;
 mod heuristic;
 mod lagrangian;
 mod lists;
+mod popmusic;
 
 use std::time::{Duration, Instant};
 
